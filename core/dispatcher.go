@@ -1,0 +1,518 @@
+package core
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+)
+
+// SourceStore lists the configured message sources. The dispatcher asks on every call, so the
+// answer must be cheap (the store keeps them in memory).
+type SourceStore interface {
+	Sources() ([]Source, error)
+}
+
+// HistorySink records one history row; it returns once the row is durable.
+type HistorySink interface {
+	AppendHistory(*HistoryRecord) error
+}
+
+// CardSink records a generated Ark card.
+type CardSink interface {
+	AppendCard(*CardRecord) error
+}
+
+// Dispatcher routes UCBI calls to the adapter of the message source their context names, and
+// records one history row per call.
+type Dispatcher struct {
+	sources SourceStore
+	history HistorySink // nil: no history (direct benchmarks)
+	cards   CardSink
+
+	factories map[string]AdapterFactory
+
+	mu       sync.Mutex
+	adapters map[string]adapterEntry
+	probes   map[string]probeEntry
+
+	// ProbeTTL is how long ^get_available_contexts trusts a probe; ProbeTimeout bounds one.
+	ProbeTTL     time.Duration
+	ProbeTimeout time.Duration
+}
+
+type adapterEntry struct {
+	src Source
+	a   Adapter
+}
+
+type probeEntry struct {
+	at time.Time
+	ok bool
+}
+
+// NewDispatcher makes a dispatcher over the given sources. history and cards may be nil.
+func NewDispatcher(sources SourceStore, history HistorySink, cards CardSink) *Dispatcher {
+	return &Dispatcher{
+		sources:      sources,
+		history:      history,
+		cards:        cards,
+		factories:    map[string]AdapterFactory{},
+		adapters:     map[string]adapterEntry{},
+		probes:       map[string]probeEntry{},
+		ProbeTTL:     15 * time.Second,
+		ProbeTimeout: 2 * time.Second,
+	}
+}
+
+// Register makes an adapter available for a via.
+func (d *Dispatcher) Register(via string, f AdapterFactory) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.factories[via] = f
+}
+
+// Vias lists the open layers this dispatcher speaks, sorted.
+func (d *Dispatcher) Vias() []string {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	out := make([]string, 0, len(d.factories))
+	for v := range d.factories {
+		out = append(out, v)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Call runs one UCBI request and records it in history (durable before Call returns). origin
+// says who called (OriginGUI, OriginUCBI…). The result is JSON-marshalable response data.
+func (d *Dispatcher) Call(ctx context.Context, origin string, req Request) (any, error) {
+	start := time.Now()
+	rec := &HistoryRecord{Time: start, Origin: origin, Action: req.Action}
+	rec.Request, _ = json.Marshal(req)
+	data, err := d.call(ctx, req, rec)
+	rec.LatencyUS = time.Since(start).Microseconds()
+	if err != nil {
+		e := AsError(err)
+		rec.Outcome, rec.ErrorCode, rec.Retcode, rec.Text = OutcomeError, e.Code, e.Retcode, e.Message
+		rec.Response, _ = json.Marshal(ErrorBody(e))
+	} else {
+		rec.Outcome = OutcomeOK
+		rec.Response, _ = json.Marshal(data)
+	}
+	if herr := d.Record(rec); herr != nil {
+		if err == nil {
+			return nil, Errorf(CodeInternal, "the call was made but its history row could not be written: %v", herr)
+		}
+	}
+	return data, err
+}
+
+// ErrorBody is the endpoint's JSON body for an error.
+type ErrorBodyJSON struct {
+	Error   string `json:"error"`
+	Message string `json:"message"`
+	Retcode *int   `json:"retcode,omitempty"`
+	Backend string `json:"backend_message,omitempty"`
+}
+
+// ErrorBody renders an error as the endpoint's JSON body.
+func ErrorBody(e *Error) ErrorBodyJSON {
+	b := ErrorBodyJSON{Error: e.Code, Message: e.Message}
+	if e.Code == CodeBackendFailed {
+		rc := e.Retcode
+		b.Retcode = &rc
+		b.Backend = e.BackendText
+	}
+	return b
+}
+
+// Record writes a history row (no-op without a history sink).
+func (d *Dispatcher) Record(rec *HistoryRecord) error {
+	if d.history == nil {
+		return nil
+	}
+	return d.history.AppendHistory(rec)
+}
+
+func (d *Dispatcher) call(ctx context.Context, req Request, rec *HistoryRecord) (any, error) {
+	switch {
+	case req.Action == "^get_contexts":
+		return d.contexts(ctx, false)
+	case req.Action == "^get_available_contexts":
+		return d.contexts(ctx, true)
+	case strings.HasPrefix(req.Action, "^"):
+		return nil, Errorf(CodeUnknownAction, "unknown meta action %q (meta actions: ^get_contexts, ^get_available_contexts)", req.Action)
+	}
+	if !knownAction(req.Action) {
+		return nil, Errorf(CodeUnknownAction, "unknown action %q (actions: get_login_info, send_private_message, send_group_message, send_discuss_message, send_message, ^get_contexts, ^get_available_contexts, or an open-layer specific *name)", req.Action)
+	}
+	src, a, err := d.Route(req.Context)
+	if err != nil {
+		return nil, err
+	}
+	rec.Source = src.ID
+	ctx, cancel := context.WithTimeout(ctx, src.Timeout()+time.Second)
+	defer cancel()
+
+	switch req.Action {
+	case "get_login_info":
+		return a.GetLoginInfo(ctx)
+	case "send_private_message", "send_group_message", "send_discuss_message", "send_message":
+		t, err := sendTarget(req)
+		if err != nil {
+			return nil, err
+		}
+		rec.Target = t.String()
+		m, err := paramMessage(req.Params)
+		if err != nil {
+			return nil, err
+		}
+		rec.Message = m.PlainText()
+		res, err := a.Send(ctx, t, m)
+		rec.MessageID = res.MessageID
+		if err != nil {
+			return nil, err
+		}
+		return res, nil
+	}
+	// an open-layer specific *name
+	name := strings.TrimPrefix(req.Action, "*")
+	rec.Target = extensionTarget(req.Params)
+	if name == "ArkSharePeer" || name == "send_ark_share" {
+		ar, err := arkRequestFromParams(req.Params)
+		if err != nil {
+			return nil, err
+		}
+		rec.Target = ar.TargetString()
+		return d.arkSharePeer(ctx, src, a, ar)
+	}
+	return a.Extension(ctx, name, req.Params)
+}
+
+func knownAction(a string) bool {
+	switch a {
+	case "get_login_info", "send_private_message", "send_group_message", "send_discuss_message", "send_message":
+		return true
+	}
+	return strings.HasPrefix(a, "*") && len(a) > 1
+}
+
+// sendTarget resolves the target of a send action from params, then context.
+func sendTarget(req Request) (Target, error) {
+	var typ string
+	switch req.Action {
+	case "send_private_message":
+		typ = TypePrivate
+	case "send_group_message":
+		typ = TypeGroup
+	case "send_discuss_message":
+		typ = TypeDiscuss
+	default:
+		if raw, ok := req.Params["type"]; ok && !isNull(raw) {
+			if err := json.Unmarshal(raw, &typ); err != nil {
+				return Target{}, Errorf(CodeBadParam, "params.type must be a string, not %s", jsonKind(raw))
+			}
+		} else if req.Context != nil {
+			typ = req.Context.Type
+		}
+		switch typ {
+		case TypePrivate, TypeGroup, TypeDiscuss:
+		case "":
+			return Target{}, Errorf(CodeMissingParam, "send_message needs a type (private, group or discuss) in params.type or context.type")
+		default:
+			return Target{}, Errorf(CodeBadParam, "params.type must be private, group or discuss, not %q", typ)
+		}
+	}
+	kind := map[string]string{TypePrivate: "user", TypeGroup: "group", TypeDiscuss: "discuss"}[typ]
+	id, err := paramID(req.Params, req.Context, kind)
+	if err != nil {
+		return Target{}, err
+	}
+	if id == "" {
+		return Target{}, Errorf(CodeMissingParam, "%s needs %s_id or %s_tid, in params or in context", req.Action, kind, kind)
+	}
+	return Target{Type: typ, ID: id}, nil
+}
+
+// extensionTarget picks a target out of an extension call's params for history, best effort.
+func extensionTarget(params map[string]json.RawMessage) string {
+	for _, k := range []struct{ field, typ string }{{"group_id", TypeGroup}, {"user_id", TypePrivate}} {
+		if raw, ok := params[k.field]; ok {
+			if id, err := decodeID(raw); err == nil && id != "" {
+				return Target{Type: k.typ, ID: id}.String()
+			}
+		}
+	}
+	return ""
+}
+
+// Route picks the message source and adapter for a context: context.via picks the adapter,
+// context.extra.config_id the source; with no config_id the only source of that via, or the
+// default one, is used. A nil context or one without via goes to the default source.
+func (d *Dispatcher) Route(c *Context) (Source, Adapter, error) {
+	sources, err := d.sources.Sources()
+	if err != nil {
+		return Source{}, nil, Errorf(CodeInternal, "cannot read the message sources: %v", err)
+	}
+	var via, configID string
+	if c != nil {
+		via = c.Via
+		if configID, err = c.ConfigID(); err != nil {
+			return Source{}, nil, Errorf(CodeBadParam, "%v", err)
+		}
+	}
+	if via != "" {
+		d.mu.Lock()
+		_, known := d.factories[via]
+		d.mu.Unlock()
+		if !known {
+			return Source{}, nil, Errorf(CodeUnknownVia, "no adapter for via %q; this console speaks: %s", via, strings.Join(d.Vias(), ", "))
+		}
+	}
+	src, err := pickSource(sources, via, configID)
+	if err != nil {
+		return Source{}, nil, err
+	}
+	a, err := d.adapter(src)
+	return src, a, err
+}
+
+func pickSource(sources []Source, via, configID string) (Source, error) {
+	if len(sources) == 0 {
+		return Source{}, Errorf(CodeUnknownSource, "no message source is configured (add one with: ucbi-console source add)")
+	}
+	if configID != "" {
+		for _, s := range sources {
+			if s.ID == configID {
+				if via != "" && s.Via != via {
+					return Source{}, Errorf(CodeUnknownSource, "message source %q is %s, not %s", s.ID, s.Via, via)
+				}
+				return s, nil
+			}
+		}
+		return Source{}, Errorf(CodeUnknownSource, "no message source %q; configured: %s", configID, describeSources(sources))
+	}
+	var fit []Source
+	for _, s := range sources {
+		if via == "" || s.Via == via {
+			fit = append(fit, s)
+		}
+	}
+	if len(fit) == 0 {
+		return Source{}, Errorf(CodeUnknownVia, "no message source of via %q is configured; configured: %s", via, describeSources(sources))
+	}
+	if len(fit) == 1 {
+		return fit[0], nil
+	}
+	for _, s := range fit {
+		if s.Default {
+			return s, nil
+		}
+	}
+	return Source{}, Errorf(CodeAmbiguousSource, "several message sources fit and none is the default: name one in context.extra.config_id (configured: %s)", describeSources(fit))
+}
+
+func describeSources(sources []Source) string {
+	parts := make([]string, len(sources))
+	for i, s := range sources {
+		parts[i] = fmt.Sprintf("%s (%s)", s.ID, s.Via)
+	}
+	return strings.Join(parts, ", ")
+}
+
+// SourceAdapter returns a source by id ("" = the default source, or the only one) and its adapter.
+func (d *Dispatcher) SourceAdapter(id string) (Source, Adapter, error) {
+	sources, err := d.sources.Sources()
+	if err != nil {
+		return Source{}, nil, Errorf(CodeInternal, "cannot read the message sources: %v", err)
+	}
+	src, err := pickSource(sources, "", id)
+	if err != nil {
+		return Source{}, nil, err
+	}
+	a, err := d.adapter(src)
+	return src, a, err
+}
+
+// adapter returns the cached adapter of a source, rebuilding it when the source's settings
+// changed (one client per source, reused across calls).
+func (d *Dispatcher) adapter(src Source) (Adapter, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if e, ok := d.adapters[src.ID]; ok && e.src == src {
+		return e.a, nil
+	}
+	f, ok := d.factories[src.Via]
+	if !ok {
+		return nil, Errorf(CodeUnknownVia, "message source %q uses via %q, which this console does not speak", src.ID, src.Via)
+	}
+	a, err := f(src)
+	if err != nil {
+		return nil, Errorf(CodeBadParam, "message source %q is misconfigured: %v", src.ID, err)
+	}
+	d.adapters[src.ID] = adapterEntry{src: src, a: a}
+	return a, nil
+}
+
+// ContextInfo is one entry of ^get_contexts.
+type ContextInfo struct {
+	Platform  string          `json:"platform"`
+	Via       string          `json:"via"`
+	Extra     json.RawMessage `json:"extra"`
+	Available bool            `json:"available"`
+}
+
+func (d *Dispatcher) contexts(ctx context.Context, onlyAvailable bool) ([]ContextInfo, error) {
+	sources, err := d.sources.Sources()
+	if err != nil {
+		return nil, Errorf(CodeInternal, "cannot read the message sources: %v", err)
+	}
+	avail := d.Probe(ctx, sources)
+	out := []ContextInfo{}
+	for i, s := range sources {
+		if onlyAvailable && !avail[i] {
+			continue
+		}
+		c := s.ContextOf()
+		out = append(out, ContextInfo{Platform: c.Platform, Via: c.Via, Extra: c.Extra, Available: avail[i]})
+	}
+	return out, nil
+}
+
+// Probe tells, for each source, whether it answered get_login_info recently. Probes run
+// concurrently, are bounded by ProbeTimeout and cached for ProbeTTL.
+func (d *Dispatcher) Probe(ctx context.Context, sources []Source) []bool {
+	out := make([]bool, len(sources))
+	var wg sync.WaitGroup
+	now := time.Now()
+	for i, s := range sources {
+		d.mu.Lock()
+		p, ok := d.probes[s.ID]
+		d.mu.Unlock()
+		if ok && now.Sub(p.at) < d.ProbeTTL {
+			out[i] = p.ok
+			continue
+		}
+		wg.Add(1)
+		go func(i int, s Source) {
+			defer wg.Done()
+			ok := false
+			if a, err := d.adapter(s); err == nil {
+				pctx, cancel := context.WithTimeout(ctx, d.ProbeTimeout)
+				_, err = a.GetLoginInfo(pctx)
+				cancel()
+				ok = err == nil
+			}
+			d.mu.Lock()
+			d.probes[s.ID] = probeEntry{at: time.Now(), ok: ok}
+			d.mu.Unlock()
+			out[i] = ok
+		}(i, s)
+	}
+	wg.Wait()
+	return out
+}
+
+// TargetString renders an Ark request's target for history and the card list.
+func (r ArkRequest) TargetString() string {
+	switch {
+	case r.GroupID != "":
+		return "group:" + r.GroupID
+	case r.UserID != "":
+		return "user:" + r.UserID
+	case r.Phone != "":
+		return "phone:" + r.Phone
+	}
+	return ""
+}
+
+func arkRequestFromParams(params map[string]json.RawMessage) (ArkRequest, error) {
+	var r ArkRequest
+	var given []string
+	for _, f := range []struct {
+		name string
+		dst  *string
+	}{{"group_id", &r.GroupID}, {"user_id", &r.UserID}, {"phoneNumber", &r.Phone}, {"phone_number", &r.Phone}} {
+		raw, ok := params[f.name]
+		if !ok || isNull(raw) {
+			continue
+		}
+		id, err := decodeID(raw)
+		if err != nil {
+			return r, Errorf(CodeBadParam, "params.%s: %v", f.name, err)
+		}
+		if id != "" {
+			if *f.dst == "" {
+				given = append(given, f.name)
+			}
+			*f.dst = id
+		}
+	}
+	switch len(given) {
+	case 1:
+		return r, nil
+	case 0:
+		return r, Errorf(CodeMissingParam, "one of group_id, user_id or phoneNumber is required")
+	}
+	return r, Errorf(CodeBadParam, "give exactly one of group_id, user_id or phoneNumber (got %s)", strings.Join(given, " and "))
+}
+
+// ArkSharePeer asks a source ("" = the default) for a recommend card, stores the card and
+// records the call in history.
+func (d *Dispatcher) ArkSharePeer(ctx context.Context, origin, sourceID string, r ArkRequest) (ArkResult, Source, error) {
+	start := time.Now()
+	rec := &HistoryRecord{Time: start, Origin: origin, Action: "ArkSharePeer", Target: r.TargetString()}
+	rec.Request, _ = json.Marshal(r)
+	src, a, err := d.SourceAdapter(sourceID)
+	var res ArkResult
+	if err == nil {
+		rec.Source = src.ID
+		cctx, cancel := context.WithTimeout(ctx, src.Timeout()+time.Second)
+		res, err = d.arkSharePeer(cctx, src, a, r)
+		cancel()
+	}
+	rec.LatencyUS = time.Since(start).Microseconds()
+	if err != nil {
+		e := AsError(err)
+		rec.Outcome, rec.ErrorCode, rec.Retcode, rec.Text = OutcomeError, e.Code, e.Retcode, e.Message
+		rec.Response, _ = json.Marshal(ErrorBody(e))
+	} else {
+		rec.Outcome = OutcomeOK
+		if res.ErrCode != 0 {
+			rec.Outcome, rec.Retcode, rec.Text = OutcomeError, res.ErrCode, res.ErrMsg
+		}
+		rec.Response, _ = json.Marshal(res)
+	}
+	if herr := d.Record(rec); herr != nil && err == nil {
+		err = Errorf(CodeInternal, "the card was made but its history row could not be written: %v", herr)
+	}
+	return res, src, err
+}
+
+// arkSharePeer calls the adapter and stores the card (made or refused) in the card list.
+func (d *Dispatcher) arkSharePeer(ctx context.Context, src Source, a Adapter, r ArkRequest) (ArkResult, error) {
+	sharer, ok := a.(ArkSharer)
+	if !ok {
+		return ArkResult{}, Errorf(CodeUnsupported, "this open layer (%s) cannot generate Ark cards", src.Via)
+	}
+	res, err := sharer.ArkSharePeer(ctx, r)
+	if err != nil {
+		return res, err
+	}
+	res.ArkJSON = strings.TrimRight(res.ArkJSON, " \t\r\n")
+	if d.cards != nil {
+		card := &CardRecord{Time: time.Now(), Source: src.ID, Target: r.TargetString(), Outcome: OutcomeOK,
+			ErrCode: res.ErrCode, ErrMsg: res.ErrMsg, ArkJSON: res.ArkJSON}
+		if res.ErrCode != 0 {
+			card.Outcome = OutcomeError
+		}
+		if err := d.cards.AppendCard(card); err != nil {
+			return res, Errorf(CodeInternal, "the card was made but could not be stored: %v", err)
+		}
+	}
+	return res, nil
+}
