@@ -23,18 +23,9 @@ func DecodeRequest(body []byte) (Request, error) {
 	if len(body) == 0 {
 		return req, Errorf(CodeBadJSON, "the body is empty: send a JSON object {\"action\", \"context\", \"params\"}")
 	}
-	if !utf8.Valid(body) {
-		return req, Errorf(CodeBadJSON, "the body is not valid UTF-8")
-	}
-	if err := checkJSON(body); err != nil {
-		return req, err
-	}
-	if body[0] != '{' {
-		return req, Errorf(CodeBadJSON, "the body must be a JSON object, not %s", jsonKind(body))
-	}
-	var top map[string]json.RawMessage
-	if err := json.Unmarshal(body, &top); err != nil {
-		return req, Errorf(CodeBadJSON, "the body is not valid JSON: %v", err)
+	top, derr := DecodeRequestObject(body)
+	if derr != nil {
+		return req, derr
 	}
 	raw, ok := top["action"]
 	if !ok || isNull(raw) {
@@ -62,6 +53,26 @@ func DecodeRequest(body []byte) (Request, error) {
 		}
 	}
 	return req, nil
+}
+
+// DecodeRequestObject checks that a body is one JSON object (valid UTF-8, not too deep) and
+// returns its fields raw. It serves the OneBot routes, whose params are the whole body.
+func DecodeRequestObject(body []byte) (map[string]json.RawMessage, *Error) {
+	body = bytes.TrimSpace(body)
+	if !utf8.Valid(body) {
+		return nil, Errorf(CodeBadJSON, "the body is not valid UTF-8")
+	}
+	if err := checkJSON(body); err != nil {
+		return nil, AsError(err)
+	}
+	if len(body) == 0 || body[0] != '{' {
+		return nil, Errorf(CodeBadJSON, "the body must be a JSON object, not %s", jsonKind(body))
+	}
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(body, &fields); err != nil {
+		return nil, Errorf(CodeBadJSON, "the body is not valid JSON: %v", err)
+	}
+	return fields, nil
 }
 
 // DecodeContext parses a UCBI context object, naming the field when one has the wrong type.
@@ -125,7 +136,7 @@ func isNull(b []byte) bool {
 
 // checkJSON rejects bodies that are not one JSON value or nest deeper than maxDepth, before any
 // decoding into Go values.
-func checkJSON(body []byte) error {
+func checkJSON(body []byte) *Error {
 	if !json.Valid(body) {
 		var v any
 		err := json.Unmarshal(body, &v)

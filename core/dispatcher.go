@@ -500,10 +500,28 @@ func (d *Dispatcher) arkSharePeer(ctx context.Context, src Source, a Adapter, r 
 		return ArkResult{}, Errorf(CodeUnsupported, "this open layer (%s) cannot generate Ark cards", src.Via)
 	}
 	res, err := sharer.ArkSharePeer(ctx, r)
+	if e := AsError(err); e != nil && e.Code == CodeBackendFailed {
+		// The backend took the request and said no (NapCat: "group_id or user_id is required"
+		// for a phone number alone): in the seed's terms that is a card that could not be
+		// made — errCode and errMsg carry the backend's own retcode and words.
+		res = ArkResult{ErrCode: e.Retcode, ErrMsg: e.BackendText}
+		if res.ErrCode == 0 {
+			res.ErrCode = -1
+		}
+		if res.ErrMsg == "" {
+			res.ErrMsg = e.Message
+		}
+		err = nil
+	}
 	if err != nil {
 		return res, err
 	}
 	res.ArkJSON = strings.TrimRight(res.ArkJSON, " \t\r\n")
+	if res.ErrCode == 0 && res.ArkJSON == "" {
+		// Older NapCat answers "ok" with empty data when it made nothing: errCode 0 must
+		// always carry a card, so this is the backend's failure, said as such.
+		return res, Errorf(CodeBackendBadReply, "the backend reported success but returned no card")
+	}
 	if d.cards != nil {
 		card := &CardRecord{Time: time.Now(), Source: src.ID, Target: r.TargetString(), Outcome: OutcomeOK,
 			ErrCode: res.ErrCode, ErrMsg: res.ErrMsg, ArkJSON: res.ArkJSON}
