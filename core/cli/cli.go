@@ -1,0 +1,526 @@
+// Package cli is ucbi-console's command line: the subcommands that run without a display
+// (serve, source, history, ark) and the set-up they share with the desktop app (data dir,
+// store, dispatcher). main.go hands it the arguments and a function that opens the window.
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"syscall"
+	"text/tabwriter"
+	"time"
+
+	"ucbi-console/core"
+	"ucbi-console/core/ark"
+	"ucbi-console/core/endpoint"
+	"ucbi-console/core/onebot"
+	"ucbi-console/store"
+)
+
+// Env is what every command works with: the data dir, the open store and a dispatcher with
+// every adapter registered.
+type Env struct {
+	DataDir    string
+	DB         *store.DB
+	Dispatcher *core.Dispatcher
+}
+
+// OpenEnv opens the store in dataDir and builds the dispatcher over it.
+func OpenEnv(dataDir string) (*Env, error) {
+	db, err := store.Open(dataDir)
+	if err != nil {
+		return nil, err
+	}
+	return &Env{DataDir: dataDir, DB: db, Dispatcher: NewDispatcher(db)}, nil
+}
+
+// NewDispatcher builds a dispatcher over a store with every adapter the console speaks.
+func NewDispatcher(db *store.DB) *core.Dispatcher {
+	d := core.NewDispatcher(db, db, db)
+	d.Register(onebot.Via, onebot.Factory)
+	return d
+}
+
+// Close closes the store (committing queued history first).
+func (e *Env) Close() error { return e.DB.Close() }
+
+// DefaultDataDir is $UCBI_CONSOLE_DATA, else <user config dir>/ucbi-console.
+func DefaultDataDir() string {
+	if d := os.Getenv("UCBI_CONSOLE_DATA"); d != "" {
+		return d
+	}
+	if base, err := os.UserConfigDir(); err == nil {
+		return filepath.Join(base, "ucbi-console")
+	}
+	return ".ucbi-console"
+}
+
+// GUIFunc opens the desktop app on an environment and returns when the window closes.
+type GUIFunc func(*Env) error
+
+const usage = `usage:
+  ucbi-console                                  open the desktop app
+  ucbi-console serve [--listen 127.0.0.1:5800] [--root /] [--token T] [--rate N] [--allow-origin O]
+  ucbi-console source add --id ID --via coolq-http-api --url URL [--token T] [--flavor napcat|go-cqhttp|lagrange|llonebot|generic] [--default]
+  ucbi-console source list | source remove ID | source test ID
+  ucbi-console history [--limit N] [--json]
+  ucbi-console ark --source ID (--group N | --user N | --phone P) [--json]
+every command takes --data DIR (default $UCBI_CONSOLE_DATA, else the user config dir)
+`
+
+// Run runs one command line and returns the process exit code: 0 done, 1 failed, 2 usage.
+func Run(args []string, stdout, stderr io.Writer, gui GUIFunc) int {
+	c := &command{stdout: stdout, stderr: stderr}
+	err := c.run(args, gui)
+	var ue usageError
+	switch {
+	case err == nil:
+		return 0
+	case errors.As(err, &ue):
+		fmt.Fprintf(stderr, "ucbi-console: %v\n\n%s", err, usage)
+		return 2
+	case errors.Is(err, flag.ErrHelp):
+		fmt.Fprint(stdout, usage)
+		return 0
+	}
+	fmt.Fprintf(stderr, "ucbi-console: %v\n", err)
+	return 1
+}
+
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+func usagef(format string, args ...any) error { return usageError{fmt.Sprintf(format, args...)} }
+
+type command struct {
+	stdout, stderr io.Writer
+	dataDir        string
+}
+
+// flags makes a flag set with --data, quiet on errors (Run prints the usage once).
+func (c *command) flags(name string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.StringVar(&c.dataDir, "data", c.dataDir, "data directory")
+	return fs
+}
+
+// parse parses flags that may come before, between or after positional arguments.
+func parse(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return nil, err
+			}
+			return nil, usagef("%s: %v", fs.Name(), err)
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return pos, nil
+		}
+		pos = append(pos, args[0])
+		args = args[1:]
+	}
+}
+
+func (c *command) run(args []string, gui GUIFunc) error {
+	c.dataDir = DefaultDataDir()
+	// Global flags (only --data) may come before the subcommand.
+	top := c.flags("ucbi-console")
+	if err := top.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return usagef("%v", err)
+	}
+	args = top.Args()
+	if len(args) == 0 {
+		if gui == nil {
+			return errors.New("this build has no desktop app")
+		}
+		env, err := OpenEnv(c.dataDir)
+		if err != nil {
+			return err
+		}
+		defer env.Close()
+		return gui(env)
+	}
+	switch args[0] {
+	case "serve":
+		return c.serve(args[1:])
+	case "source":
+		return c.source(args[1:])
+	case "history":
+		return c.history(args[1:])
+	case "ark":
+		return c.ark(args[1:])
+	case "help", "-h", "--help":
+		return flag.ErrHelp
+	}
+	return usagef("unknown command %q", args[0])
+}
+
+func (c *command) open() (*Env, error) { return OpenEnv(c.dataDir) }
+
+func (c *command) serve(args []string) error {
+	fs := c.flags("serve")
+	listen := fs.String("listen", endpoint.DefaultListen, "address to listen on")
+	root := fs.String("root", "/", "path of the UCBI API")
+	token := fs.String("token", os.Getenv("UCBI_CONSOLE_TOKEN"), "token bots must send")
+	rate := fs.Float64("rate", 0, "calls per second allowed per token (0 = no limit)")
+	var origins multiFlag
+	fs.Var(&origins, "allow-origin", "origin allowed by CORS (repeatable)")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 {
+		return usagef("serve takes no arguments, got %q", pos[0])
+	}
+	env, err := c.open()
+	if err != nil {
+		return err
+	}
+	defer env.Close()
+	srv, err := endpoint.New(env.Dispatcher, endpoint.Options{Listen: *listen, Root: *root, Token: *token,
+		RateLimit: *rate, AllowOrigins: origins, Log: lockedWriter(c.stdout)})
+	if err != nil {
+		return err
+	}
+	if err := srv.Start(); err != nil {
+		return err
+	}
+	sources, _ := env.DB.Sources()
+	fmt.Fprintf(c.stdout, "ucbi-console serving on http://%s (UCBI: POST %s; OneBot 11: POST /<action>; POST /ArkSharePeer) — %d message source(s), data in %s\n",
+		srv.Addr(), *root, len(sources), env.DataDir)
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM)
+	defer signal.Stop(sig)
+	stopped := make(chan struct{})
+	go func() { srv.Wait(); close(stopped) }()
+	select {
+	case s := <-sig:
+		fmt.Fprintf(c.stdout, "received %v: finishing in-flight calls\n", s)
+	case <-stopped:
+		return errors.New("the endpoint stopped unexpectedly")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(ctx); err != nil {
+		return fmt.Errorf("shutdown: %v", err)
+	}
+	fmt.Fprintln(c.stdout, "stopped")
+	return nil
+}
+
+type multiFlag []string
+
+func (m *multiFlag) String() string     { return strings.Join(*m, ",") }
+func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }
+
+func (c *command) source(args []string) error {
+	if len(args) == 0 {
+		return usagef("source needs a subcommand: add, list, remove or test")
+	}
+	switch args[0] {
+	case "add":
+		return c.sourceAdd(args[1:])
+	case "list":
+		return c.sourceList(args[1:])
+	case "remove", "rm":
+		return c.sourceRemove(args[1:])
+	case "test":
+		return c.sourceTest(args[1:])
+	}
+	return usagef("unknown source subcommand %q (add, list, remove, test)", args[0])
+}
+
+func (c *command) sourceAdd(args []string) error {
+	fs := c.flags("source add")
+	var s core.Source
+	fs.StringVar(&s.ID, "id", "", "source id")
+	fs.StringVar(&s.Via, "via", onebot.Via, "open layer")
+	fs.StringVar(&s.URL, "url", "", "open layer's HTTP API URL")
+	fs.StringVar(&s.Token, "token", "", "open layer's access token")
+	fs.StringVar(&s.Flavor, "flavor", "generic", "napcat, go-cqhttp, lagrange, llonebot or generic")
+	fs.BoolVar(&s.Default, "default", false, "make this the default source")
+	fs.IntVar(&s.TimeoutMS, "timeout-ms", 0, "backend timeout in ms (default 10000)")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 {
+		return usagef("source add takes flags only, got %q", pos[0])
+	}
+	if s.ID == "" || s.URL == "" {
+		return usagef("source add needs --id and --url")
+	}
+	if err := ValidateSource(s); err != nil {
+		return err
+	}
+	env, err := c.open()
+	if err != nil {
+		return err
+	}
+	defer env.Close()
+	if err := env.DB.PutSource(s); err != nil {
+		return err
+	}
+	fmt.Fprintf(c.stdout, "saved source %s: %s %s (flavor %s%s%s)\n", s.ID, s.Via, s.URL, s.Flavor,
+		map[bool]string{true: ", default"}[s.Default], tokenNote(s.Token))
+	return nil
+}
+
+func tokenNote(tok string) string {
+	if tok == "" {
+		return ", no token"
+	}
+	return ", token " + core.MaskedToken(tok)
+}
+
+// ValidateSource checks a source before it is saved: a via this console speaks, and settings
+// its adapter accepts (URL, flavor).
+func ValidateSource(s core.Source) error {
+	switch s.Via {
+	case onebot.Via:
+		_, err := onebot.New(s)
+		return err
+	}
+	return fmt.Errorf("unknown via %q: this console speaks %s", s.Via, onebot.Via)
+}
+
+func (c *command) sourceList(args []string) error {
+	fs := c.flags("source list")
+	asJSON := fs.Bool("json", false, "print JSON (tokens masked)")
+	if _, err := parse(fs, args); err != nil {
+		return err
+	}
+	env, err := c.open()
+	if err != nil {
+		return err
+	}
+	defer env.Close()
+	sources, err := env.DB.Sources()
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		for i := range sources {
+			sources[i].Token = core.MaskedToken(sources[i].Token)
+		}
+		return json.NewEncoder(c.stdout).Encode(sources)
+	}
+	if len(sources) == 0 {
+		fmt.Fprintln(c.stdout, "no message sources yet: add one with ucbi-console source add --id ID --url URL")
+		return nil
+	}
+	tw := tabwriter.NewWriter(c.stdout, 2, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tVIA\tURL\tFLAVOR\tDEFAULT\tTOKEN")
+	for _, s := range sources {
+		def := ""
+		if s.Default {
+			def = "yes"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", s.ID, s.Via, s.URL, s.Flavor, def, core.MaskedToken(s.Token))
+	}
+	return tw.Flush()
+}
+
+func (c *command) sourceRemove(args []string) error {
+	fs := c.flags("source remove")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return usagef("source remove takes one source id")
+	}
+	env, err := c.open()
+	if err != nil {
+		return err
+	}
+	defer env.Close()
+	if err := env.DB.DeleteSource(pos[0]); err != nil {
+		return err
+	}
+	fmt.Fprintf(c.stdout, "removed source %s\n", pos[0])
+	return nil
+}
+
+func (c *command) sourceTest(args []string) error {
+	fs := c.flags("source test")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return usagef("source test takes one source id")
+	}
+	env, err := c.open()
+	if err != nil {
+		return err
+	}
+	defer env.Close()
+	src, err := env.DB.Source(pos[0])
+	if err != nil {
+		return err
+	}
+	sctx := src.ContextOf()
+	start := time.Now()
+	data, err := env.Dispatcher.Call(context.Background(), core.OriginCLI, core.Request{Action: "get_login_info", Context: &sctx})
+	if err != nil {
+		return fmt.Errorf("source %s: %v", src.ID, err)
+	}
+	info, _ := data.(core.LoginInfo)
+	fmt.Fprintf(c.stdout, "source %s: logged in as %s (%s), answered in %s\n", src.ID, info.UserName, info.UserID, time.Since(start).Round(time.Millisecond))
+	return nil
+}
+
+func (c *command) history(args []string) error {
+	fs := c.flags("history")
+	limit := fs.Int("limit", 20, "how many rows, newest first")
+	asJSON := fs.Bool("json", false, "print JSON lines")
+	var f store.HistoryFilter
+	fs.StringVar(&f.Source, "source", "", "only this source")
+	fs.StringVar(&f.Action, "action", "", "only this action")
+	fs.StringVar(&f.Outcome, "outcome", "", "ok or error")
+	fs.StringVar(&f.Text, "search", "", "text to look for")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 {
+		return usagef("history takes flags only, got %q", pos[0])
+	}
+	if *limit < 1 {
+		return usagef("--limit must be at least 1")
+	}
+	env, err := c.open()
+	if err != nil {
+		return err
+	}
+	defer env.Close()
+	var rows []core.HistoryRecord
+	before := uint64(0)
+	for len(rows) < *limit {
+		page, err := env.DB.HistoryPage(before, min(*limit-len(rows), 1000), f)
+		if err != nil {
+			return err
+		}
+		if len(page) == 0 {
+			break
+		}
+		rows = append(rows, page...)
+		before = page[len(page)-1].Seq
+	}
+	if *asJSON {
+		enc := json.NewEncoder(c.stdout)
+		enc.SetEscapeHTML(false)
+		for _, r := range rows {
+			if err := enc.Encode(r); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	if len(rows) == 0 {
+		fmt.Fprintln(c.stdout, "no calls in history yet")
+		return nil
+	}
+	tw := tabwriter.NewWriter(c.stdout, 2, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "SEQ\tTIME\tORIGIN\tSOURCE\tACTION\tTARGET\tOUTCOME\tLATENCY\tDETAIL")
+	for _, r := range rows {
+		detail := r.Message
+		if r.Outcome != core.OutcomeOK {
+			detail = r.Text
+		} else if r.MessageID != "" {
+			detail = strings.TrimSpace(detail + " → message " + r.MessageID)
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Seq, r.Time.Local().Format("2006-01-02 15:04:05"), r.Origin, r.Source,
+			r.Action, r.Target, r.Outcome, r.Latency().Round(time.Microsecond), oneLine(detail, 80))
+	}
+	return tw.Flush()
+}
+
+func oneLine(s string, max int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if r := []rune(s); len(r) > max {
+		return string(r[:max-1]) + "…"
+	}
+	return s
+}
+
+func (c *command) ark(args []string) error {
+	fs := c.flags("ark")
+	source := fs.String("source", "", "message source id (default: the default source)")
+	var r core.ArkRequest
+	fs.StringVar(&r.GroupID, "group", "", "group number")
+	fs.StringVar(&r.UserID, "user", "", "QQ number")
+	fs.StringVar(&r.Phone, "phone", "", "phone number")
+	asJSON := fs.Bool("json", false, "print the card's raw JSON")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 {
+		return usagef("ark takes flags only, got %q", pos[0])
+	}
+	var given []string
+	for _, g := range []struct{ name, v string }{{"--group", r.GroupID}, {"--user", r.UserID}, {"--phone", r.Phone}} {
+		if g.v != "" {
+			given = append(given, g.name)
+		}
+	}
+	if len(given) != 1 {
+		sort.Strings(given)
+		return usagef("ark needs exactly one of --group, --user or --phone (got %d: %s)", len(given), strings.Join(given, ", "))
+	}
+	env, err := c.open()
+	if err != nil {
+		return err
+	}
+	defer env.Close()
+	res, src, err := env.Dispatcher.ArkSharePeer(context.Background(), core.OriginCLI, *source, r)
+	if err != nil {
+		return err
+	}
+	if res.ErrCode != 0 {
+		return fmt.Errorf("source %s could not make the card (errCode %d): %s", src.ID, res.ErrCode, res.ErrMsg)
+	}
+	if *asJSON {
+		fmt.Fprintln(c.stdout, res.ArkJSON)
+		return nil
+	}
+	card, err := ark.Parse(res.ArkJSON)
+	if err != nil {
+		return fmt.Errorf("source %s returned a card that cannot be read: %v", src.ID, err)
+	}
+	fmt.Fprint(c.stdout, card.TextPreview())
+	return nil
+}
+
+// lockedWriter serialises writes: the endpoint logs from many handler goroutines at once.
+func lockedWriter(w io.Writer) io.Writer { return &syncWriter{w: w} }
+
+type syncWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (s *syncWriter) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.w.Write(p)
+}
