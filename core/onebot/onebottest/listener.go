@@ -74,12 +74,6 @@ func (l *switchListener) up() error {
 	return nil
 }
 
-func (l *switchListener) isDown() bool {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.cur == nil
-}
-
 func (l *switchListener) Close() error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
