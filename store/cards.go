@@ -55,7 +55,7 @@ func (db *DB) AppendCard(c *core.CardRecord) error {
 func (db *DB) Cards(before uint64, limit int) ([]core.CardRecord, error) {
 	limit = clampLimit(limit)
 	out := make([]core.CardRecord, 0, min(limit, 128))
-	err := db.scanNewest(bucketCards, before, limit, func(id uint64, v []byte) (bool, error) {
+	_, err := db.scanNewest(bucketCards, before, limit, func(id uint64, v []byte) (bool, error) {
 		c, err := decodeCard(id, v)
 		if err != nil {
 			return false, err

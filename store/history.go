@@ -379,15 +379,23 @@ func equalFoldRune(a, b rune) bool {
 // Seq < before; before == 0 starts at the newest row. To read the next page pass the Seq of the
 // last row returned.
 //
-// With a filter the scan is bounded: it examines at most 200,000 rows per call, in read
-// transactions of at most 10,000 rows each (so no transaction is held for long). A filtered page
-// can therefore come back shorter than limit, or empty, although older matching rows exist
-// further back than the scan reached.
+// With a filter the scan is bounded (see HistoryScan): a filtered page can come back shorter
+// than limit, or empty, although older matching rows exist. Callers that page through a
+// filter should use HistoryScan, which says where to go on.
 func (db *DB) HistoryPage(before uint64, limit int, f HistoryFilter) ([]core.HistoryRecord, error) {
+	rows, _, err := db.HistoryScan(before, limit, f)
+	return rows, err
+}
+
+// HistoryScan is HistoryPage that also returns the cursor to continue from: pass next as
+// before to read on; next == 0 means no older rows remain. It examines at most 200,000 rows
+// per call, in read transactions of at most 10,000 rows each (so no transaction is held for
+// long), which bounds the cost of a rare filter over a large history.
+func (db *DB) HistoryScan(before uint64, limit int, f HistoryFilter) ([]core.HistoryRecord, uint64, error) {
 	limit = clampLimit(limit)
 	m := f.compile()
 	out := make([]core.HistoryRecord, 0, min(limit, 128))
-	err := db.scanNewest(bucketHistory, before, maxHistoryScan, func(seq uint64, v []byte) (bool, error) {
+	next, err := db.scanNewest(bucketHistory, before, maxHistoryScan, func(seq uint64, v []byte) (bool, error) {
 		if !m.preCheck(v) {
 			return false, nil
 		}
@@ -403,18 +411,20 @@ func (db *DB) HistoryPage(before uint64, limit int, f HistoryFilter) ([]core.His
 		return len(out) == limit, nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("read history: %w", err)
+		return nil, 0, fmt.Errorf("read history: %w", err)
 	}
-	return out, nil
+	return out, next, nil
 }
 
 // scanNewest calls fn for the rows of a sequence-keyed bucket from the newest with key < before
 // (before == 0: the newest) back to the oldest, until fn says stop or maxScan rows were seen.
 // v is only valid during the call. It uses one short read transaction per scanChunk rows.
-func (db *DB) scanNewest(bucket []byte, before uint64, maxScan int, fn func(seq uint64, v []byte) (stop bool, err error)) error {
+// It returns the key of the last row seen (to continue from), or 0 when the oldest row was
+// passed and nothing older remains.
+func (db *DB) scanNewest(bucket []byte, before uint64, maxScan int, fn func(seq uint64, v []byte) (stop bool, err error)) (uint64, error) {
 	scanned := 0
 	for scanned < maxScan {
-		more := false
+		more, exhausted := false, false
 		err := db.view(func(tx *bolt.Tx) error {
 			c := tx.Bucket(bucket).Cursor()
 			var k, v []byte
@@ -425,7 +435,11 @@ func (db *DB) scanNewest(bucket []byte, before uint64, maxScan int, fn func(seq 
 			} else {
 				k, v = c.Prev()
 			}
-			for n := 0; k != nil; k, v = c.Prev() {
+			for n := 0; ; k, v = c.Prev() {
+				if k == nil {
+					exhausted = true
+					return nil
+				}
 				if n == scanChunk || scanned == maxScan {
 					more = scanned < maxScan
 					return nil
@@ -439,13 +453,18 @@ func (db *DB) scanNewest(bucket []byte, before uint64, maxScan int, fn func(seq 
 					return err
 				}
 			}
-			return nil
 		})
-		if err != nil || !more {
-			return err
+		if err != nil {
+			return 0, err
+		}
+		if exhausted {
+			return 0, nil
+		}
+		if !more {
+			return before, nil
 		}
 	}
-	return nil
+	return before, nil
 }
 
 // HistoryGet returns the history row with this seq, or an error wrapping ErrNotFound.

@@ -362,6 +362,44 @@ func TestHistoryPageScanIsBounded(t *testing.T) {
 	if err != nil || len(page) != 3 || page[0].Seq != 3 {
 		t.Errorf("HistoryPage(10) = %d rows, %v", len(page), err)
 	}
+	// HistoryScan says where the bounded scan stopped, and following it finds them.
+	page, next, err := db.HistoryScan(0, 10, HistoryFilter{Text: "needle"})
+	if err != nil || len(page) != 0 || next != 6 {
+		t.Fatalf("HistoryScan(0) = %d rows, next %d, %v; want 0 rows, next 6", len(page), next, err)
+	}
+	page, next, err = db.HistoryScan(next, 10, HistoryFilter{Text: "needle"})
+	if err != nil || len(page) != 3 || next != 0 {
+		t.Fatalf("HistoryScan(6) = %d rows, next %d, %v; want 3 rows and the end", len(page), next, err)
+	}
+}
+
+func TestHistoryScanCursor(t *testing.T) {
+	db := openTest(t)
+	fillHistory(t, db, 30, func(i int) core.HistoryRecord {
+		r := core.HistoryRecord{Origin: "gui", Action: "a", Outcome: "ok", Message: "x"}
+		if i == 20 || i == 10 {
+			r.Message = "hit"
+		}
+		return r
+	})
+	var got []uint64
+	before := uint64(0)
+	for steps := 0; steps < 10; steps++ {
+		page, next, err := db.HistoryScan(before, 1, HistoryFilter{Text: "hit"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range page {
+			got = append(got, r.Seq)
+		}
+		if next == 0 {
+			break
+		}
+		before = next
+	}
+	if len(got) != 2 || got[0] != 21 || got[1] != 11 {
+		t.Fatalf("walked %v, want [21 11]", got)
+	}
 }
 
 func TestExportHistory(t *testing.T) {
