@@ -90,6 +90,13 @@ func (d *Dispatcher) Vias() []string {
 // Call runs one UCBI request and records it in history (durable before Call returns). origin
 // says who called (OriginGUI, OriginUCBI…). The result is JSON-marshalable response data.
 func (d *Dispatcher) Call(ctx context.Context, origin string, req Request) (any, error) {
+	data, _, err := d.CallRecorded(ctx, origin, req)
+	return data, err
+}
+
+// CallRecorded is Call that also returns the history row it wrote (source, target, outcome),
+// for callers that log the call.
+func (d *Dispatcher) CallRecorded(ctx context.Context, origin string, req Request) (any, *HistoryRecord, error) {
 	start := time.Now()
 	rec := &HistoryRecord{Time: start, Origin: origin, Action: req.Action}
 	rec.Request, _ = json.Marshal(req)
@@ -105,10 +112,10 @@ func (d *Dispatcher) Call(ctx context.Context, origin string, req Request) (any,
 	}
 	if herr := d.Record(rec); herr != nil {
 		if err == nil {
-			return nil, Errorf(CodeInternal, "the call was made but its history row could not be written: %v", herr)
+			return nil, rec, Errorf(CodeInternal, "the call was made but its history row could not be written: %v", herr)
 		}
 	}
-	return data, err
+	return data, rec, err
 }
 
 // ErrorBody is the endpoint's JSON body for an error.
