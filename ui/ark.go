@@ -1,0 +1,635 @@
+package ui
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"ucbi-console/core"
+	"ucbi-console/core/ark"
+	"ucbi-console/store"
+)
+
+func init() {
+	addZH(map[string]string{
+		"Past cards":                     "历史卡片",
+		"Make a recommend card":          "生成推荐卡片",
+		"Group number":                   "群号",
+		"QQ number":                      "QQ 号",
+		"Phone number":                   "手机号",
+		"Number":                         "号码",
+		"Kind":                           "类型",
+		"Generate":                       "生成",
+		"Copy JSON":                      "复制 JSON",
+		"Send to…":                       "发送到…",
+		"Card JSON":                      "卡片 JSON",
+		"Copied %d bytes.":               "已复制 %d 字节。",
+		"Asking %s for a card…":          "正在向 %s 请求卡片…",
+		"the default source":             "默认消息源",
+		"Card made by %s (%d ms).":       "卡片由 %s 生成（%d 毫秒）。",
+		"The card could not be made: %s": "无法生成卡片：%s",
+		"The backend could not make the card: %s (errCode %d)":                              "后端无法生成卡片：%s（errCode %d）",
+		"The backend's answer is not a card: %s":                                            "后端返回的不是卡片：%s",
+		"A group number: digits only, 5 to 12 of them.":                                     "群号：只能是数字，5 到 12 位。",
+		"A QQ number: digits only, 5 to 12 of them.":                                        "QQ 号：只能是数字，5 到 12 位。",
+		"A phone number: digits only. NapCat cannot make a card from a phone number alone.": "手机号：只能是数字。NapCat 无法仅凭手机号生成卡片。",
+		"Digits only: “%s” is not a digit.":                                                 "只能输入数字：“%s”不是数字。",
+		"Too short: %d digits, at least %d.":                                                "太短：%d 位，至少 %d 位。",
+		"Too long: %d digits, at most %d.":                                                  "太长：%d 位，最多 %d 位。",
+		"Send the card to…":                                                                 "将卡片发送到…",
+		"Saved context":                                                                     "已保存的上下文",
+		"(enter a target below)":                                                            "（在下方输入目标）",
+		"Send as":                                                                           "发送方式",
+		"The card itself (*json segment)":                                                   "卡片本身（*json 消息段）",
+		"A contact segment (contact)":                                                       "联系人消息段（contact）",
+		"A group segment (group)":                                                           "群消息段（group）",
+		"Card sent to %s — message id %s (%d ms)":                                           "卡片已发送到 %s — 消息 ID %s（%d 毫秒）",
+		"Card sent to %s (%d ms)":                                                           "卡片已发送到 %s（%d 毫秒）",
+		"Card not sent: %s":                                                                 "卡片未发送：%s",
+		"Sending the card…":                                                                 "正在发送卡片…",
+		"Cannot read the card list: %s":                                                     "无法读取卡片列表：%s",
+		"This card names no account to send as a contact/group segment.":                    "该卡片中没有可作为联系人/群消息段发送的号码。",
+		"The target needs a chat type and an id.":                                           "目标需要会话类型和 ID。",
+		"failed":  "失败",
+		"Refresh": "刷新",
+		"No card: the reason is shown in its place.": "没有卡片：原因显示在卡片位置。",
+	})
+	registerScreen(2, "ark", "Ark cards", navIcon(theme.IconNameAccount), func(e *env) screen { return newArkScreen(e) })
+}
+
+// Kinds of an Ark request (the radio's order).
+const (
+	arkGroup = "group"
+	arkUser  = "user"
+	arkPhone = "phone"
+)
+
+// arkScreen asks a source for a recommend card (ArkSharePeer), previews it as QQ shows it, keeps
+// its JSON byte-for-byte for copying and sending, and lists the cards made before.
+type arkScreen struct {
+	e *env
+
+	kind      *widget.RadioGroup
+	idEntry   *widget.Entry
+	rule      *widget.Label
+	sources   []core.Source
+	sourceSel *widget.Select
+	genBtn    *widget.Button
+	progress  *widget.ProgressBarInfinite
+	status    *widget.Label
+	busy      bool
+
+	view    *cardView
+	rawView *widget.Label
+	raw     string    // the card JSON shown, exactly as the backend gave it
+	card    *ark.Card // the parsed card, nil when there is none
+	copyBtn *widget.Button
+	sendBtn *widget.Button
+
+	records []arkItem
+	past    *widget.List
+
+	top, right *fyne.Container
+
+	root fyne.CanvasObject
+}
+
+// arkItem is one row of the past-cards list, its text prepared off the UI goroutine.
+type arkItem struct {
+	rec    core.CardRecord
+	title  string
+	detail string
+}
+
+func newArkScreen(e *env) *arkScreen {
+	s := &arkScreen{e: e}
+
+	s.kind = widget.NewRadioGroup([]string{L("Group number"), L("QQ number"), L("Phone number")}, func(string) { s.validate() })
+	s.kind.Horizontal = true
+	s.kind.Required = true
+	s.idEntry = widget.NewEntry()
+	s.idEntry.SetPlaceHolder("736368697")
+	s.idEntry.OnChanged = func(string) { s.validate() }
+	s.idEntry.OnSubmitted = func(string) { s.onGenerate() }
+	s.rule = widget.NewLabel("")
+	s.rule.Wrapping = fyne.TextWrapWord
+	s.sourceSel = widget.NewSelect(nil, nil)
+	s.sourceSel.PlaceHolder = L("Choose a message source.")
+	s.genBtn = widget.NewButtonWithIcon(L("Generate"), theme.MediaPlayIcon(), s.onGenerate)
+	s.genBtn.Importance = widget.HighImportance
+	s.progress = widget.NewProgressBarInfinite()
+	s.progress.Stop()
+	s.progress.Hide()
+	s.status = widget.NewLabel("")
+	s.status.Wrapping = fyne.TextWrapWord
+
+	s.view = newCardView(e.run)
+	s.rawView = reqMonoLabel()
+	s.copyBtn = widget.NewButtonWithIcon(L("Copy JSON"), theme.ContentCopyIcon(), s.onCopy)
+	s.sendBtn = widget.NewButtonWithIcon(L("Send to…"), theme.MailSendIcon(), s.onSendTo)
+
+	s.past = widget.NewList(
+		func() int { return len(s.records) },
+		func() fyne.CanvasObject {
+			t := widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+			t.Truncation = fyne.TextTruncateEllipsis
+			d := widget.NewLabel("")
+			d.Truncation = fyne.TextTruncateEllipsis
+			d.SizeName = theme.SizeNameCaptionText
+			return container.NewVBox(t, d)
+		},
+		func(i widget.ListItemID, o fyne.CanvasObject) {
+			if i >= len(s.records) {
+				return
+			}
+			box := o.(*fyne.Container)
+			box.Objects[0].(*widget.Label).SetText(s.records[i].title)
+			box.Objects[1].(*widget.Label).SetText(s.records[i].detail)
+		})
+	s.past.OnSelected = func(i widget.ListItemID) {
+		if i >= 0 && i < len(s.records) {
+			s.showRecord(s.records[i].rec)
+		}
+	}
+
+	form := container.New(layout.NewFormLayout(),
+		widget.NewLabel(L("Source")), s.sourceSel,
+		widget.NewLabel(L("Kind")), s.kind,
+		widget.NewLabel(L("Number")), s.idEntry,
+		layout.NewSpacer(), s.rule,
+	)
+	top := container.NewVBox(
+		heading(L("Make a recommend card")),
+		form,
+		container.NewBorder(nil, nil, container.NewHBox(s.genBtn, s.progress), nil, s.status),
+		widget.NewSeparator(),
+		container.NewHBox(container.New(layout.NewGridWrapLayout(fyne.NewSize(480, 240)), s.view), layout.NewSpacer()),
+		container.NewHBox(s.copyBtn, s.sendBtn),
+		heading(L("Card JSON")),
+	)
+	s.top = top
+	right := container.NewBorder(top, nil, nil, nil, container.NewVScroll(s.rawView))
+	s.right = right
+	left := container.NewBorder(
+		container.NewBorder(nil, nil, nil, widget.NewButtonWithIcon("", theme.ViewRefreshIcon(), s.loadCards), heading(L("Past cards"))),
+		nil, nil, nil, s.past)
+	split := container.NewHSplit(left, right)
+	split.Offset = 0.28
+	s.root = split
+
+	s.kind.SetSelected(L("Group number"))
+	s.setRaw("", nil)
+	s.validate()
+	e.listen(topicSources, s.loadSources)
+	s.loadSources()
+	s.loadCards()
+	return s
+}
+
+func (s *arkScreen) content() fyne.CanvasObject { return s.root }
+
+// setStatus shows the line beside Generate; it may wrap, so the form is laid out again.
+func (s *arkScreen) setStatus(imp widget.Importance, text string) {
+	s.status.Importance, s.status.Text = imp, text
+	s.status.Refresh()
+	composeLayoutNow(s.right, s.top)
+}
+
+// shown reloads the card list (cards may have been made through the endpoint meanwhile).
+func (s *arkScreen) shown() { s.loadCards() }
+
+func (s *arkScreen) kindValue() string {
+	switch s.kind.Selected {
+	case L("Group number"):
+		return arkGroup
+	case L("QQ number"):
+		return arkUser
+	case L("Phone number"):
+		return arkPhone
+	}
+	return ""
+}
+
+// arkRule is the rule for an id of kind, and the problem with id (empty when it is fine).
+func arkRule(kind, id string) (rule, problem string) {
+	lo, hi := 5, 12
+	switch kind {
+	case arkGroup:
+		rule = L("A group number: digits only, 5 to 12 of them.")
+	case arkUser:
+		rule = L("A QQ number: digits only, 5 to 12 of them.")
+	case arkPhone:
+		rule = L("A phone number: digits only. NapCat cannot make a card from a phone number alone.")
+		lo, hi = 5, 15
+	default:
+		return "", ""
+	}
+	if id == "" {
+		return rule, ""
+	}
+	for _, c := range id {
+		if c < '0' || c > '9' {
+			return rule, fmt.Sprintf(L("Digits only: “%s” is not a digit."), string(c))
+		}
+	}
+	n := utf8.RuneCountInString(id)
+	switch {
+	case n < lo:
+		return rule, fmt.Sprintf(L("Too short: %d digits, at least %d."), n, lo)
+	case n > hi:
+		return rule, fmt.Sprintf(L("Too long: %d digits, at most %d."), n, hi)
+	}
+	return rule, ""
+}
+
+// request is the ArkSharePeer request the fields make: exactly one of the three ids.
+func (s *arkScreen) request() (core.ArkRequest, bool) {
+	id := strings.TrimSpace(s.idEntry.Text)
+	kind := s.kindValue()
+	if _, problem := arkRule(kind, id); problem != "" || id == "" {
+		return core.ArkRequest{}, false
+	}
+	switch kind {
+	case arkGroup:
+		return core.ArkRequest{GroupID: id}, true
+	case arkUser:
+		return core.ArkRequest{UserID: id}, true
+	case arkPhone:
+		return core.ArkRequest{Phone: id}, true
+	}
+	return core.ArkRequest{}, false
+}
+
+// validate shows the id's rule inline (in red with the problem when there is one) as you type.
+func (s *arkScreen) validate() {
+	if s.rule == nil {
+		return
+	}
+	rule, problem := arkRule(s.kindValue(), strings.TrimSpace(s.idEntry.Text))
+	if problem != "" {
+		s.rule.Importance = widget.DangerImportance
+		s.rule.Text = problem + " " + rule
+	} else {
+		s.rule.Importance = widget.LowImportance
+		s.rule.Text = rule
+	}
+	s.rule.Refresh()
+	if _, ok := s.request(); ok && !s.busy {
+		s.genBtn.Enable()
+	} else {
+		s.genBtn.Disable()
+	}
+}
+
+func (s *arkScreen) loadSources() {
+	st := s.e.deps.Store
+	s.e.run("ark.sources", func() func() {
+		list, err := st.Sources()
+		return func() {
+			if err != nil {
+				s.setStatus(widget.DangerImportance, fmt.Sprintf(L("Cannot read the message sources: %s"), err))
+				return
+			}
+			prev := s.sourceSel.Selected
+			s.sources = list
+			opts := make([]string, len(list))
+			sel := ""
+			for i, src := range list {
+				opts[i] = composeSourceLabel(src)
+				if opts[i] == prev || (prev == "" && src.Default) {
+					sel = opts[i]
+				}
+			}
+			if sel == "" && len(opts) > 0 {
+				sel = opts[0]
+			}
+			s.sourceSel.Options = opts
+			if sel != "" {
+				s.sourceSel.SetSelected(sel)
+			} else {
+				s.sourceSel.ClearSelected()
+			}
+		}
+	})
+}
+
+func (s *arkScreen) selectedSource() (core.Source, bool) {
+	i := s.sourceSel.SelectedIndex()
+	if i < 0 || i >= len(s.sources) {
+		return core.Source{}, false
+	}
+	return s.sources[i], true
+}
+
+// onGenerate asks the source for the card in the background.
+func (s *arkScreen) onGenerate() {
+	req, ok := s.request()
+	if !ok || s.busy {
+		return
+	}
+	src, _ := s.selectedSource()
+	name := src.ID
+	if name == "" {
+		name = L("the default source")
+	}
+	s.busy = true
+	s.genBtn.Disable()
+	s.progress.Show()
+	s.progress.Start()
+	s.setStatus(widget.MediumImportance, fmt.Sprintf(L("Asking %s for a card…"), name))
+	d, st := s.e.deps.Dispatcher, s.e.deps.Store
+	s.e.run("ark.generate", func() func() {
+		start := time.Now()
+		res, used, err := d.ArkSharePeer(context.Background(), core.OriginGUI, src.ID, req)
+		elapsed := time.Since(start)
+		var card ark.Card
+		var perr error
+		if err == nil && res.ErrCode == 0 {
+			card, perr = ark.Parse(res.ArkJSON)
+		}
+		items, lerr := readCards(st)
+		return func() {
+			s.busy = false
+			s.progress.Stop()
+			s.progress.Hide()
+			s.validate()
+			switch {
+			case err != nil:
+				s.showProblem(fmt.Sprintf(L("The card could not be made: %s"), callErrorText(err)), "")
+			case res.ErrCode != 0:
+				s.showProblem(fmt.Sprintf(L("The backend could not make the card: %s (errCode %d)"), res.ErrMsg, res.ErrCode), "")
+			case perr != nil:
+				s.showProblem(fmt.Sprintf(L("The backend's answer is not a card: %s"), perr.Error()), res.ArkJSON)
+			default:
+				s.view.setCard(card)
+				s.setRaw(res.ArkJSON, &card)
+				s.setStatus(widget.SuccessImportance, fmt.Sprintf(L("Card made by %s (%d ms)."), used.ID, elapsed.Milliseconds()))
+			}
+			s.setRecords(items, lerr)
+			s.e.notify(topicHistory)
+		}
+	})
+}
+
+// showProblem shows an error in words in place of the card (and the raw answer when there is one).
+func (s *arkScreen) showProblem(msg, raw string) {
+	s.view.setError(msg)
+	s.setRaw(raw, nil)
+	s.setStatus(widget.DangerImportance, L("No card: the reason is shown in its place."))
+}
+
+// setRaw shows the card JSON; Copy needs JSON, Send a parsed card.
+func (s *arkScreen) setRaw(raw string, card *ark.Card) {
+	s.raw, s.card = raw, card
+	s.rawView.SetText(raw)
+	if raw != "" {
+		s.copyBtn.Enable()
+	} else {
+		s.copyBtn.Disable()
+	}
+	if card != nil {
+		s.sendBtn.Enable()
+	} else {
+		s.sendBtn.Disable()
+	}
+}
+
+// showRecord re-renders a past card from its stored JSON.
+func (s *arkScreen) showRecord(rec core.CardRecord) {
+	if rec.ArkJSON == "" {
+		msg := rec.ErrMsg
+		if msg == "" {
+			msg = L("failed")
+		}
+		s.showProblem(fmt.Sprintf(L("The backend could not make the card: %s (errCode %d)"), msg, rec.ErrCode), "")
+		return
+	}
+	card, err := ark.Parse(rec.ArkJSON)
+	if err != nil {
+		s.showProblem(fmt.Sprintf(L("The backend's answer is not a card: %s"), err.Error()), rec.ArkJSON)
+		return
+	}
+	s.view.setCard(card)
+	s.setRaw(rec.ArkJSON, &card)
+	s.setStatus(widget.MediumImportance, rec.Target+" · "+rec.Source+" · "+rec.Time.Local().Format("2006-01-02 15:04:05"))
+}
+
+func (s *arkScreen) onCopy() {
+	if s.raw == "" {
+		return
+	}
+	s.e.app.Clipboard().SetContent(s.raw)
+	s.setStatus(widget.SuccessImportance, fmt.Sprintf(L("Copied %d bytes."), len(s.raw)))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Past cards
+
+// readCards reads the newest cards and prepares their list rows (off the UI goroutine).
+func readCards(st CardStore) ([]arkItem, error) {
+	recs, err := st.Cards(0, 200)
+	if err != nil {
+		return nil, err
+	}
+	items := make([]arkItem, 0, len(recs))
+	for _, r := range recs {
+		it := arkItem{rec: r}
+		detail := []string{r.Time.Local().Format("01-02 15:04"), r.Target, r.Source}
+		if c, err := ark.Parse(r.ArkJSON); r.ArkJSON != "" && err == nil {
+			it.title = cardCleanText(strings.TrimSpace(cardTag(c) + " · " + c.Title))
+		} else {
+			it.title = "✗ " + r.Target
+			if r.ErrMsg != "" {
+				detail = append(detail, cardCleanText(r.ErrMsg))
+			}
+		}
+		it.detail = strings.Join(detail, " · ")
+		items = append(items, it)
+	}
+	return items, nil
+}
+
+func (s *arkScreen) loadCards() {
+	st := s.e.deps.Store
+	s.e.run("ark.cards", func() func() {
+		items, err := readCards(st)
+		return func() { s.setRecords(items, err) }
+	})
+}
+
+func (s *arkScreen) setRecords(items []arkItem, err error) {
+	if err != nil {
+		s.setStatus(widget.DangerImportance, fmt.Sprintf(L("Cannot read the card list: %s"), err))
+		return
+	}
+	s.records = items
+	s.past.UnselectAll()
+	s.past.Refresh()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Send to…
+
+// cardSegment is the message that delivers the current card: the card itself as a *json
+// segment, or for a recommend card a contact / group segment of the account it names.
+func cardSegment(raw string, c *ark.Card, asContact bool) (core.Segment, error) {
+	if !asContact {
+		text := cardCleanText(c.Prompt)
+		if text == "" {
+			text = "[卡片]"
+		}
+		return core.Segment{Type: "*json", Text: text, Data: map[string]any{"data": raw}}, nil
+	}
+	switch {
+	case (c.Kind == ark.KindFriend || c.Kind == ark.KindBot) && c.UIN != "":
+		return core.Segment{Type: "contact", Text: "[推荐联系人]", Data: map[string]any{"user_id": c.UIN}}, nil
+	case (c.Kind == ark.KindGroup || c.Kind == ark.KindGroupNameCard) && c.GroupCode != "":
+		return core.Segment{Type: "group", Text: "[推荐群聊]", Data: map[string]any{"group_id": c.GroupCode}}, nil
+	}
+	return core.Segment{}, errors.New(L("This card names no account to send as a contact/group segment."))
+}
+
+// contactOption names the second way of sending the card, "" when the card has none.
+func contactOption(c *ark.Card) string {
+	if _, err := cardSegment("", c, true); err != nil {
+		return ""
+	}
+	if c.Kind == ark.KindGroup || c.Kind == ark.KindGroupNameCard {
+		return L("A group segment (group)")
+	}
+	return L("A contact segment (contact)")
+}
+
+// onSendTo asks where to send the card (a saved context or a target) and how.
+func (s *arkScreen) onSendTo() {
+	if s.card == nil {
+		return
+	}
+	st := s.e.deps.Store
+	s.e.run("ark.contexts", func() func() {
+		saved, err := st.Contexts()
+		return func() {
+			if err != nil {
+				s.e.showError(fmt.Errorf(L("Cannot read the saved contexts: %s"), err))
+				return
+			}
+			s.showSendDialog(saved)
+		}
+	})
+}
+
+func (s *arkScreen) showSendDialog(saved []store.NamedContext) {
+	raw, card := s.raw, s.card
+	none := L("(enter a target below)")
+	names := []string{none}
+	for _, nc := range saved {
+		names = append(names, nc.Name)
+	}
+	savedSel := widget.NewSelect(names, nil)
+	srcSel := widget.NewSelect(s.sourceSel.Options, nil)
+	srcSel.SetSelected(s.sourceSel.Selected)
+	typ := widget.NewRadioGroup([]string{L("Private chat"), L("Group chat")}, nil)
+	typ.Horizontal = true
+	typ.SetSelected(L("Group chat"))
+	id := widget.NewEntry()
+	id.SetPlaceHolder(L("QQ number or group number"))
+	savedSel.OnChanged = func(v string) {
+		if v == none {
+			srcSel.Enable()
+			typ.Enable()
+			id.Enable()
+		} else {
+			srcSel.Disable()
+			typ.Disable()
+			id.Disable()
+		}
+	}
+	savedSel.SetSelected(none)
+	ways := []string{L("The card itself (*json segment)")}
+	if o := contactOption(card); o != "" {
+		ways = append(ways, o)
+	}
+	how := widget.NewRadioGroup(ways, nil)
+	how.Required = true
+	how.SetSelected(ways[0])
+
+	items := []*widget.FormItem{
+		widget.NewFormItem(L("Saved context"), savedSel),
+		widget.NewFormItem(L("Source"), srcSel),
+		widget.NewFormItem(L("Chat type"), typ),
+		widget.NewFormItem(L("Target id"), id),
+		widget.NewFormItem(L("Send as"), how),
+	}
+	d := dialog.NewForm(L("Send the card to…"), L("Send"), L("Cancel"), items, func(ok bool) {
+		if !ok {
+			return
+		}
+		var ctx core.Context
+		if i := savedSel.SelectedIndex(); i > 0 && i-1 < len(saved) {
+			ctx = saved[i-1].Context
+		} else {
+			ctx = core.Context{}
+			if j := srcSel.SelectedIndex(); j >= 0 && j < len(s.sources) {
+				ctx = s.sources[j].ContextOf()
+			}
+			tid := strings.TrimSpace(id.Text)
+			if typ.Selected == L("Private chat") {
+				ctx.Type, ctx.UserID = core.TypePrivate, core.ID(tid)
+			} else {
+				ctx.Type, ctx.GroupID = core.TypeGroup, core.ID(tid)
+			}
+		}
+		s.sendCardTo(ctx, raw, card, how.Selected != ways[0])
+	}, s.e.win)
+	d.Resize(fyne.NewSize(520, d.MinSize().Height))
+	d.Show()
+}
+
+// sendCardTo sends the card to ctx through the dispatcher (send_message) in the background.
+func (s *arkScreen) sendCardTo(ctx core.Context, raw string, card *ark.Card, asContact bool) {
+	t := ctx.Target()
+	if t.Type == "" || t.ID == "" {
+		s.setStatus(widget.DangerImportance, fmt.Sprintf(L("Card not sent: %s"), L("The target needs a chat type and an id.")))
+		return
+	}
+	seg, err := cardSegment(raw, card, asContact)
+	if err != nil {
+		s.setStatus(widget.DangerImportance, fmt.Sprintf(L("Card not sent: %s"), err.Error()))
+		return
+	}
+	msg, _ := segCompactJSON(core.Message{seg})
+	req := core.Request{Action: "send_message", Context: &ctx, Params: map[string]json.RawMessage{"message": msg}}
+	s.setStatus(widget.MediumImportance, L("Sending the card…"))
+	s.progress.Show()
+	s.progress.Start()
+	d := s.e.deps.Dispatcher
+	s.e.run("ark.send", func() func() {
+		start := time.Now()
+		res, err := d.Call(context.Background(), core.OriginGUI, req)
+		elapsed := time.Since(start)
+		return func() {
+			s.progress.Stop()
+			s.progress.Hide()
+			switch id := sendMessageID(res); {
+			case err != nil:
+				s.setStatus(widget.DangerImportance, fmt.Sprintf(L("Card not sent: %s"), callErrorText(err)))
+			case id != "":
+				s.setStatus(widget.SuccessImportance, fmt.Sprintf(L("Card sent to %s — message id %s (%d ms)"), t.String(), id, elapsed.Milliseconds()))
+			default:
+				s.setStatus(widget.SuccessImportance, fmt.Sprintf(L("Card sent to %s (%d ms)"), t.String(), elapsed.Milliseconds()))
+			}
+			s.e.notify(topicHistory)
+		}
+	})
+}

@@ -1,0 +1,608 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"ucbi-console/core"
+	"ucbi-console/core/endpoint"
+)
+
+func init() {
+	registerScreen(60, "endpoint", "Endpoint", navIcon(theme.IconNameComputer), func(e *env) screen { return newEndpointScreen(e) })
+	addZH(map[string]string{
+		"Local endpoint":  "本地接口",
+		"Listen address":  "监听地址",
+		"API root":        "API 路径",
+		"Token":           "令牌",
+		"Generate":        "生成",
+		"Copy":            "复制",
+		"Clear":           "清除",
+		"Start":           "启动",
+		"Stop":            "停止",
+		"Starting…":       "正在启动…",
+		"Stopping…":       "正在停止…",
+		"Stopped":         "未启动",
+		"Listening on %s": "正在监听 %s",
+		"No token: only programs on this computer should reach a loopback address.": "未设置令牌：请只在本机回环地址上监听。",
+		"Bots send it as: Authorization: Bearer <token>":                            "机器人调用时带上：Authorization: Bearer <令牌>",
+		"Token copied to the clipboard":                                             "令牌已复制到剪贴板",
+		"Copied to the clipboard":                                                   "已复制到剪贴板",
+		"Routes":                                                                    "接口路由",
+		"Examples use $TOKEN: export TOKEN=<your token>":                            "示例中的 $TOKEN：先执行 export TOKEN=<你的令牌>",
+		"Calls (last 500)":                                                          "调用记录（最近 500 条）",
+		"No calls yet.":                                                             "尚无调用。",
+		"Stop the endpoint to change these settings.":                               "修改这些设置前请先停止接口。",
+		"The listen address is empty.":                                              "监听地址不能为空。",
+		"Save the new token? Bots using the old one will be refused.":               "保存新令牌？使用旧令牌的机器人将被拒绝。",
+		"New token": "新令牌",
+		"Remove the token? Anyone who can reach the endpoint can then send messages.": "移除令牌？之后任何能访问该接口的人都可以发送消息。",
+		"Remove": "移除",
+		// The endpoint's route descriptions (core/endpoint Routes); unknown ones stay English.
+		"UCBI API: {action, context, params}":                                               "UCBI 接口：{action, context, params}",
+		"recommend friend / group Ark card (exactly one of group_id, user_id, phoneNumber)": "好友 / 群推荐 Ark 卡片（group_id、user_id、phoneNumber 三选一）",
+		"OneBot 11 action forwarded to the default source":                                  "转发到默认消息源的 OneBot 11 动作",
+		"OneBot 11 action forwarded to a named source":                                      "转发到指定消息源的 OneBot 11 动作",
+		"Time":    "时间",
+		"Status":  "状态",
+		"Request": "请求",
+		"Action":  "动作",
+		"Source":  "消息源",
+		"Target":  "目标",
+		"Latency": "耗时",
+		"Outcome": "结果",
+	})
+}
+
+// maxCallLog bounds the live log of endpoint calls.
+const maxCallLog = 500
+
+// Setting keys of the endpoint.
+const (
+	keyEndpointListen = "endpoint.listen"
+	keyEndpointRoot   = "endpoint.root"
+	keyEndpointToken  = "endpoint.token"
+)
+
+// endpointRunner owns the local endpoint and its call log. It outlives the screens (a language
+// switch rebuilds them); its fields are touched on the UI goroutine only.
+type endpointRunner struct {
+	e      *env
+	srv    Endpoint
+	addr   string // where it listens; "" when stopped
+	busy   bool   // starting or stopping
+	listen string
+	root   string
+	token  string
+	log    []endpoint.CallLog // oldest first, at most maxCallLog
+
+	pendMu   sync.Mutex
+	pending  []endpoint.CallLog // calls not yet handed to the UI goroutine
+	flushing bool
+	lastErr  string
+}
+
+func newEndpointRunner(e *env) *endpointRunner {
+	r := &endpointRunner{e: e, listen: e.deps.EndpointDefaults.Listen, root: e.deps.EndpointDefaults.Root}
+	if r.listen == "" {
+		r.listen = endpoint.DefaultListen
+	}
+	if r.root == "" {
+		r.root = "/"
+	}
+	// Read once at start-up, before the window shows.
+	for key, dst := range map[string]*string{keyEndpointListen: &r.listen, keyEndpointRoot: &r.root, keyEndpointToken: &r.token} {
+		if v, ok, err := e.deps.Store.Setting(key); err == nil && ok && v != "" {
+			*dst = v
+		}
+	}
+	return r
+}
+
+// address is where the endpoint listens ("" when stopped).
+func (r *endpointRunner) address() string { return r.addr }
+
+func (r *endpointRunner) options() endpoint.Options {
+	return endpoint.Options{Listen: r.listen, Root: r.root, Token: r.token, OnCall: r.onCall}
+}
+
+// start starts the endpoint with the current options (from the UI goroutine).
+func (r *endpointRunner) start() {
+	if r.busy || r.srv != nil {
+		return
+	}
+	r.busy, r.lastErr = true, ""
+	r.e.notify(topicEndpoint)
+	opts := r.options()
+	r.e.run("endpoint.start", func() func() {
+		srv, err := r.e.deps.newEndpoint(opts)
+		if err == nil {
+			err = srv.Start()
+		}
+		return func() {
+			r.busy = false
+			if err != nil {
+				r.lastErr = errorText(err)
+			} else {
+				r.srv, r.addr = srv, srv.Addr()
+			}
+			r.e.notify(topicEndpoint)
+		}
+	})
+}
+
+// stop shuts the endpoint down, letting calls in flight finish (from the UI goroutine).
+func (r *endpointRunner) stop() {
+	if r.busy || r.srv == nil {
+		return
+	}
+	srv := r.srv
+	r.busy, r.lastErr = true, ""
+	r.e.notify(topicEndpoint)
+	r.e.run("endpoint.stop", func() func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		err := srv.Shutdown(ctx)
+		cancel()
+		return func() {
+			r.busy = false
+			r.srv, r.addr = nil, ""
+			if err != nil && !errors.Is(err, context.DeadlineExceeded) {
+				r.lastErr = errorText(err)
+			}
+			r.e.notify(topicEndpoint)
+		}
+	})
+}
+
+// stopNow shuts the endpoint down synchronously (the window is closing).
+func (r *endpointRunner) stopNow(ctx context.Context) {
+	if r.srv != nil {
+		_ = r.srv.Shutdown(ctx)
+		r.srv, r.addr = nil, ""
+	}
+}
+
+// onCall is the endpoint's OnCall: it runs on a handler goroutine. Calls are queued and
+// handed to the UI goroutine in batches, so a burst of calls costs one repaint.
+func (r *endpointRunner) onCall(c endpoint.CallLog) {
+	r.pendMu.Lock()
+	r.pending = append(r.pending, c)
+	if len(r.pending) > maxCallLog {
+		r.pending = r.pending[len(r.pending)-maxCallLog:]
+	}
+	schedule := !r.flushing
+	r.flushing = true
+	r.pendMu.Unlock()
+	if schedule {
+		r.e.do(r.flush)
+	}
+}
+
+// flush moves queued calls into the log (on the UI goroutine).
+func (r *endpointRunner) flush() {
+	r.pendMu.Lock()
+	batch := r.pending
+	r.pending, r.flushing = nil, false
+	r.pendMu.Unlock()
+	r.appendLog(batch...)
+	r.e.notify("endpoint.log")
+	r.e.notify(topicHistory)
+	r.e.event("endpoint.call")
+}
+
+// appendLog adds calls to the log, keeping the last maxCallLog.
+func (r *endpointRunner) appendLog(calls ...endpoint.CallLog) {
+	r.log = append(r.log, calls...)
+	if over := len(r.log) - maxCallLog; over > 0 {
+		n := copy(r.log, r.log[over:])
+		clear(r.log[n:])
+		r.log = r.log[:n]
+	}
+}
+
+// routes lists the routes with curl examples for where the endpoint listens (or would).
+func (r *endpointRunner) routes() []endpoint.Route {
+	var routes []endpoint.Route
+	if r.srv != nil {
+		routes = r.srv.Routes()
+	} else if srv, err := r.e.deps.newEndpoint(r.options()); err == nil {
+		routes = srv.Routes()
+	}
+	out := make([]endpoint.Route, len(routes))
+	for i, rt := range routes {
+		if r.addr != "" && r.addr != r.listen {
+			rt.Curl = strings.ReplaceAll(rt.Curl, "http://"+r.listen, "http://"+r.addr)
+		}
+		if r.token != "" {
+			rt.Curl = strings.ReplaceAll(rt.Curl, r.token, "$TOKEN") // never show it
+		}
+		out[i] = rt
+	}
+	return out
+}
+
+// endpointScreen shows and controls the local endpoint.
+type endpointScreen struct {
+	e *env
+	r *endpointRunner
+
+	listen   *widget.Entry
+	root     *widget.Entry
+	token    *widget.Label
+	tokenTip *widget.Label
+	genBtn   *widget.Button
+	copyBtn  *widget.Button
+	clearBtn *widget.Button
+	startBtn *widget.Button
+	stopBtn  *widget.Button
+	status   *widget.Label
+	errLabel *widget.Label
+	activity *widget.Activity
+	notice   *widget.Label
+
+	routes   []endpoint.Route
+	routeBox *fyne.Container
+	logList  *widget.List
+	logEmpty *widget.Label
+}
+
+func newEndpointScreen(e *env) *endpointScreen {
+	s := &endpointScreen{e: e, r: e.ep}
+	s.listen = widget.NewEntry()
+	s.listen.SetText(s.r.listen)
+	s.listen.SetPlaceHolder(endpoint.DefaultListen)
+	s.root = widget.NewEntry()
+	s.root.SetText(s.r.root)
+	s.root.SetPlaceHolder("/")
+	s.token = widget.NewLabel("")
+	s.token.TextStyle = fyne.TextStyle{Monospace: true}
+	s.tokenTip = widget.NewLabel("")
+	s.tokenTip.Wrapping = fyne.TextWrapWord
+	s.tokenTip.Importance = widget.LowImportance
+	s.genBtn = widget.NewButtonWithIcon(L("Generate"), theme.ViewRefreshIcon(), s.onGenerate)
+	s.copyBtn = widget.NewButtonWithIcon(L("Copy"), theme.ContentCopyIcon(), s.onCopyToken)
+	s.clearBtn = widget.NewButtonWithIcon(L("Clear"), theme.ContentClearIcon(), s.onClearToken)
+	s.startBtn = widget.NewButtonWithIcon(L("Start"), theme.MediaPlayIcon(), s.onStart)
+	s.startBtn.Importance = widget.HighImportance
+	s.stopBtn = widget.NewButtonWithIcon(L("Stop"), theme.MediaStopIcon(), s.onStop)
+	s.status = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	s.errLabel = widget.NewLabel("")
+	s.errLabel.Wrapping = fyne.TextWrapWord
+	s.errLabel.Importance = widget.DangerImportance
+	s.activity = widget.NewActivity()
+	s.notice = widget.NewLabel("")
+	s.notice.Importance = widget.LowImportance
+	s.notice.Hide()
+
+	s.routeBox = container.NewVBox()
+	s.logEmpty = widget.NewLabel(L("No calls yet."))
+	s.logEmpty.Importance = widget.LowImportance
+	s.logList = widget.NewList(
+		func() int { return len(s.r.log) },
+		func() fyne.CanvasObject {
+			return newColumns(80, 52, 150, 190, 130, 140, 70, 0)
+		},
+		func(id widget.ListItemID, o fyne.CanvasObject) {
+			n := len(s.r.log)
+			if id < 0 || id >= n {
+				return
+			}
+			c := s.r.log[n-1-id]
+			cols := o.(*columns)
+			target := c.Target
+			outcome := c.Outcome
+			if c.Error != "" {
+				outcome = c.Error
+			}
+			cols.set(c.Time.Format("15:04:05"), fmt.Sprint(c.Status), c.Method+" "+c.Path, c.Action, c.Source, target,
+				fmt.Sprintf("%d ms", c.Latency.Milliseconds()), outcome)
+			if c.Status >= 400 || c.Outcome == core.OutcomeError {
+				cols.importance(1, widget.DangerImportance).importance(7, widget.DangerImportance)
+			} else {
+				cols.importance(1, widget.SuccessImportance)
+			}
+			cols.show()
+		},
+	)
+	e.listen(topicEndpoint, s.refresh)
+	e.listen("endpoint.log", s.refreshLog)
+	s.refresh()
+	s.refreshLog()
+	return s
+}
+
+func (s *endpointScreen) content() fyne.CanvasObject {
+	tokenRow := container.NewBorder(nil, nil, nil, container.NewHBox(s.genBtn, s.copyBtn, s.clearBtn), s.token)
+	form := widget.NewForm(
+		widget.NewFormItem(L("Listen address"), s.listen),
+		widget.NewFormItem(L("API root"), s.root),
+		widget.NewFormItem(L("Token"), container.NewVBox(tokenRow, s.tokenTip)),
+	)
+	controls := container.NewHBox(s.startBtn, s.stopBtn, s.activity, s.status)
+	top := container.NewVBox(heading(L("Local endpoint")), form, controls, s.errLabel, s.notice, widget.NewSeparator())
+
+	routes := container.NewVBox(heading(L("Routes")), s.routeBox)
+	logHeader := newColumns(80, 52, 150, 190, 130, 140, 70, 0)
+	logHeader.set(L("Time"), L("Status"), L("Request"), L("Action"), L("Source"), L("Target"), L("Latency"), L("Outcome")).bold(-1).show()
+	logPane := container.NewBorder(container.NewVBox(heading(L("Calls (last 500)")), logHeader), nil, nil, nil,
+		container.NewStack(s.logList, container.NewCenter(s.logEmpty)))
+	split := container.NewVSplit(container.NewVScroll(routes), logPane)
+	split.Offset = 0.45
+	return container.NewPadded(container.NewBorder(top, nil, nil, nil, split))
+}
+
+// refresh shows the runner's state.
+func (s *endpointScreen) refresh() {
+	r := s.r
+	running := r.srv != nil
+	switch {
+	case r.busy && running:
+		s.status.SetText(L("Stopping…"))
+	case r.busy:
+		s.status.SetText(L("Starting…"))
+	case running:
+		s.status.SetText(fmt.Sprintf(L("Listening on %s"), "http://"+r.addr))
+	default:
+		s.status.SetText(L("Stopped"))
+	}
+	if r.busy {
+		s.activity.Show()
+		s.activity.Start()
+	} else {
+		s.activity.Stop()
+		s.activity.Hide()
+	}
+	setEnabled(!running && !r.busy, s.listen, s.root, s.genBtn, s.clearBtn, s.startBtn)
+	setEnabled(running && !r.busy, s.stopBtn)
+	setEnabled(r.token != "", s.copyBtn, s.clearBtn)
+	if running || r.busy {
+		s.clearBtn.Disable()
+	}
+	if r.lastErr != "" {
+		s.errLabel.SetText(r.lastErr)
+		s.errLabel.Show()
+	} else {
+		s.errLabel.SetText("")
+		s.errLabel.Hide()
+	}
+	if r.token == "" {
+		s.token.SetText("—")
+		s.tokenTip.SetText(L("No token: only programs on this computer should reach a loopback address."))
+	} else {
+		s.token.SetText(core.MaskedToken(r.token))
+		s.tokenTip.SetText(L("Bots send it as: Authorization: Bearer <token>"))
+	}
+	s.refreshRoutes()
+}
+
+func (s *endpointScreen) refreshRoutes() {
+	s.routes = s.r.routes()
+	objs := []fyne.CanvasObject{}
+	if s.r.token != "" {
+		tip := widget.NewLabel(L("Examples use $TOKEN: export TOKEN=<your token>"))
+		tip.Importance = widget.LowImportance
+		objs = append(objs, tip)
+	}
+	for _, rt := range s.routes {
+		rt := rt
+		title := widget.NewLabelWithStyle(rt.Method+" "+rt.Path, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+		desc := widget.NewLabel(L(rt.Description))
+		desc.Truncation = fyne.TextTruncateEllipsis
+		curl := widget.NewLabelWithStyle(rt.Curl, fyne.TextAlignLeading, fyne.TextStyle{Monospace: true})
+		curl.Wrapping = fyne.TextWrapBreak
+		cp := widget.NewButtonWithIcon(L("Copy"), theme.ContentCopyIcon(), func() {
+			s.e.app.Clipboard().SetContent(rt.Curl)
+			s.setNotice(L("Copied to the clipboard"))
+		})
+		objs = append(objs, container.NewBorder(nil, nil, title, nil, desc),
+			container.NewBorder(nil, nil, nil, container.NewVBox(cp), curl), widget.NewSeparator())
+	}
+	s.routeBox.Objects = objs
+	s.routeBox.Refresh()
+}
+
+func (s *endpointScreen) refreshLog() {
+	if len(s.r.log) == 0 {
+		s.logEmpty.Show()
+	} else {
+		s.logEmpty.Hide()
+	}
+	s.logList.Refresh()
+}
+
+// setNotice shows a short note under the controls ("" hides it).
+func (s *endpointScreen) setNotice(msg string) {
+	s.notice.SetText(msg)
+	if msg == "" {
+		s.notice.Hide()
+	} else {
+		s.notice.Show()
+	}
+}
+
+// applyFields copies the edited listen address and root into the runner and saves them.
+func (s *endpointScreen) applyFields() error {
+	listen := strings.TrimSpace(s.listen.Text)
+	root := strings.TrimSpace(s.root.Text)
+	if listen == "" {
+		return errors.New(L("The listen address is empty."))
+	}
+	if root == "" {
+		root = "/"
+	}
+	if listen != s.r.listen {
+		s.r.listen = listen
+		s.e.putSetting(keyEndpointListen, listen)
+	}
+	if root != s.r.root {
+		s.r.root = root
+		s.e.putSetting(keyEndpointRoot, root)
+	}
+	return nil
+}
+
+func (s *endpointScreen) onStart() {
+	if err := s.applyFields(); err != nil {
+		s.r.lastErr = err.Error()
+		s.refresh()
+		return
+	}
+	s.setNotice("")
+	s.r.start()
+}
+
+func (s *endpointScreen) onStop() {
+	s.r.stop()
+}
+
+func (s *endpointScreen) onGenerate() {
+	set := func() {
+		s.r.token = endpoint.GenerateToken()
+		s.e.putSetting(keyEndpointToken, s.r.token)
+		s.refresh()
+	}
+	if s.r.token == "" {
+		set()
+		return
+	}
+	s.e.confirm(L("New token"), L("Save the new token? Bots using the old one will be refused."), L("Generate"), set)
+}
+
+func (s *endpointScreen) onCopyToken() {
+	if s.r.token == "" {
+		return
+	}
+	s.e.app.Clipboard().SetContent(s.r.token)
+	s.setNotice(L("Token copied to the clipboard"))
+}
+
+func (s *endpointScreen) onClearToken() {
+	s.e.confirm(L("Token"), L("Remove the token? Anyone who can reach the endpoint can then send messages."), L("Remove"), func() {
+		s.r.token = ""
+		s.e.putSetting(keyEndpointToken, "")
+		s.refresh()
+	})
+}
+
+// setEnabled enables or disables widgets together.
+func setEnabled(on bool, ws ...fyne.Disableable) {
+	for _, w := range ws {
+		if on {
+			w.Enable()
+		} else {
+			w.Disable()
+		}
+	}
+}
+
+// columns is a row of truncating labels with fixed widths; a width of 0 takes what is left.
+type columns struct {
+	widget.BaseWidget
+	widths []float32
+	labels []*widget.Label
+	box    *fyne.Container
+}
+
+func newColumns(widths ...float32) *columns {
+	c := &columns{widths: widths}
+	objs := make([]fyne.CanvasObject, len(widths))
+	c.labels = make([]*widget.Label, len(widths))
+	for i := range c.labels {
+		l := widget.NewLabel("")
+		l.Truncation = fyne.TextTruncateEllipsis
+		c.labels[i] = l
+		objs[i] = l
+	}
+	c.box = container.New(&columnsLayout{widths: widths}, objs...)
+	c.ExtendBaseWidget(c)
+	return c
+}
+
+func (c *columns) CreateRenderer() fyne.WidgetRenderer { return widget.NewSimpleRenderer(c.box) }
+
+// set fills the columns in order and resets their importance; follow with importance calls,
+// then show. Labels are refreshed every time (a theme change must reach rows whose text did
+// not change).
+func (c *columns) set(texts ...string) *columns {
+	for i, l := range c.labels {
+		l.Text = ""
+		if i < len(texts) {
+			l.Text = texts[i]
+		}
+		l.Importance = widget.MediumImportance
+	}
+	return c
+}
+
+func (c *columns) importance(i int, imp widget.Importance) *columns {
+	c.labels[i].Importance = imp
+	return c
+}
+
+// show refreshes the row after set.
+func (c *columns) show() {
+	for _, l := range c.labels {
+		l.Refresh()
+	}
+}
+
+// bold makes column i bold (all columns when i < 0).
+func (c *columns) bold(i int) *columns {
+	for j, l := range c.labels {
+		if i < 0 || i == j {
+			l.TextStyle.Bold = true
+		}
+	}
+	return c
+}
+
+type columnsLayout struct{ widths []float32 }
+
+const minFlexWidth = 80
+
+func (l *columnsLayout) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	w, h := float32(0), float32(0)
+	for i, o := range objs {
+		h = max(h, o.MinSize().Height)
+		if l.widths[i] > 0 {
+			w += l.widths[i]
+		} else {
+			w += minFlexWidth
+		}
+	}
+	return fyne.NewSize(w, h)
+}
+
+func (l *columnsLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	fixed, flex := float32(0), 0
+	for _, w := range l.widths {
+		if w > 0 {
+			fixed += w
+		} else {
+			flex++
+		}
+	}
+	flexW := float32(minFlexWidth)
+	if flex > 0 {
+		flexW = max((size.Width-fixed)/float32(flex), minFlexWidth)
+	}
+	x := float32(0)
+	for i, o := range objs {
+		w := l.widths[i]
+		if w <= 0 {
+			w = flexW
+		}
+		o.Move(fyne.NewPos(x, 0))
+		o.Resize(fyne.NewSize(w, size.Height))
+		x += w
+	}
+}

@@ -1,0 +1,705 @@
+package ui
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"ucbi-console/core"
+	"ucbi-console/store"
+)
+
+func init() {
+	registerScreen(30, "history", "History", navIcon(theme.IconNameHistory), func(e *env) screen { return newHistoryScreen(e) })
+	addZH(map[string]string{
+		"All sources":              "全部消息源",
+		"All origins":              "全部来源",
+		"All outcomes":             "全部结果",
+		"Succeeded":                "成功",
+		"Failed":                   "失败",
+		"Action (exact)":           "动作（精确）",
+		"Target (group:123)":       "目标（group:123）",
+		"Search text":              "搜索文本",
+		"Refresh":                  "刷新",
+		"Export…":                  "导出…",
+		"Loading…":                 "正在加载…",
+		"Loading more…":            "正在加载更多…",
+		"Searching older calls…":   "正在查找更早的调用…",
+		"No calls match.":          "没有匹配的调用。",
+		"No calls recorded yet.":   "尚无调用记录。",
+		"%d of %d calls loaded":    "已加载 %d / %d 条调用",
+		"%d matching calls loaded": "已加载 %d 条匹配的调用",
+		" (scroll for more)":       "（向下滚动加载更多）",
+		"Select a call to see its request and response.": "选择一条调用以查看请求和响应。",
+		"Origin":                   "来源",
+		"Message":                  "消息",
+		"Message ID":               "消息 ID",
+		"Error":                    "错误",
+		"Retcode":                  "返回码",
+		"Response":                 "响应",
+		"Send again":               "再次发送",
+		"Save as context":          "保存为上下文",
+		"Copy request":             "复制请求",
+		"Copy response":            "复制响应",
+		"Sending…":                 "正在发送…",
+		"Sent again: %s":           "已再次发送：%s",
+		"Sent again.":              "已再次发送。",
+		"Sending again failed: %s": "再次发送失败：%s",
+		"Send again %s to %s?":     "再次发送 %s 到 %s？",
+		"Exporting…":               "正在导出…",
+		"Exported %d calls to %s":  "已导出 %d 条调用到 %s",
+		"Export failed: %s":        "导出失败：%s",
+		"(truncated)":              "（已截断）",
+		"(none)":                   "（无）",
+	})
+}
+
+// historyPage is how many rows one store read brings.
+const historyPage = 200
+
+// historyScreen lists history newest first, a page at a time as the list scrolls.
+type historyScreen struct {
+	e *env
+
+	rows    []core.HistoryRecord
+	more    bool   // another page may exist
+	next    uint64 // where the next read goes on from (store.HistoryScan's cursor)
+	loading bool
+	gen     int // bumped by every new query: late pages of an old one are dropped
+	filter  store.HistoryFilter
+	total   int
+
+	list    *widget.List
+	count   *widget.Label
+	empty   *widget.Label
+	source  *widget.Select
+	origin  *widget.Select
+	action  *widget.Entry
+	target  *widget.Entry
+	outcome *widget.Select
+	text    *widget.Entry
+	typing  *debouncer
+	newer   *debouncer
+
+	sel         *core.HistoryRecord
+	reselecting bool // the selected row moved down: keep its detail as it is
+	detailBox   *fyne.Container
+	placeholder *widget.Label
+	title       *widget.Label
+	meta        *widget.Form
+	metaVals    map[string]*widget.Label
+	request     *widget.Label
+	response    *widget.Label
+	sendBtn     *widget.Button
+	saveCtxBtn  *widget.Button
+	note        *widget.Label
+	activity    *widget.Activity
+	exportBtn   *widget.Button
+}
+
+var historyOutcomes = []string{"All outcomes", "Succeeded", "Failed"}
+
+func newHistoryScreen(e *env) *historyScreen {
+	s := &historyScreen{e: e}
+	s.list = widget.NewList(
+		func() int {
+			if s.more {
+				return len(s.rows) + 1
+			}
+			return len(s.rows)
+		},
+		func() fyne.CanvasObject { return newHistoryColumns() },
+		func(id widget.ListItemID, o fyne.CanvasObject) { s.updateRow(id, o.(*columns)) },
+	)
+	s.list.OnSelected = func(id widget.ListItemID) {
+		if !s.reselecting && id >= 0 && id < len(s.rows) {
+			r := s.rows[id]
+			s.showDetail(&r)
+		}
+	}
+	s.count = widget.NewLabel("")
+	s.count.Importance = widget.LowImportance
+	s.empty = widget.NewLabel("")
+	s.empty.Importance = widget.LowImportance
+	s.empty.Hide()
+
+	s.source = widget.NewSelect([]string{L("All sources")}, func(string) { s.apply() })
+	s.origin = widget.NewSelect([]string{L("All origins"), core.OriginGUI, core.OriginUCBI, core.OriginOneBot, core.OriginCLI}, func(string) { s.apply() })
+	s.outcome = widget.NewSelect(translate(historyOutcomes), func(string) { s.apply() })
+	s.action = widget.NewEntry()
+	s.action.SetPlaceHolder(L("Action (exact)"))
+	s.target = widget.NewEntry()
+	s.target.SetPlaceHolder(L("Target (group:123)"))
+	s.text = widget.NewEntry()
+	s.text.SetPlaceHolder(L("Search text"))
+	s.typing = e.newDebouncer(s.apply)
+	s.newer = e.newThrottle(s.fetchNewer)
+	for _, en := range []*widget.Entry{s.action, s.target, s.text} {
+		en.OnChanged = func(string) { s.typing.trigger() }
+		en.OnSubmitted = func(string) { s.typing.cancel(); s.reload() }
+	}
+	// Select without triggering apply: the callbacks are set, but rows load once below.
+	s.source.Selected = L("All sources")
+	s.origin.Selected = L("All origins")
+	s.outcome.Selected = L(historyOutcomes[0])
+
+	s.placeholder = widget.NewLabel(L("Select a call to see its request and response."))
+	s.placeholder.Importance = widget.LowImportance
+	s.title = heading("")
+	s.metaVals = map[string]*widget.Label{}
+	s.meta = widget.NewForm()
+	for _, k := range []string{"Time", "Origin", "Source", "Target", "Outcome", "Latency", "Message ID", "Message"} {
+		v := widget.NewLabel("")
+		v.Wrapping = fyne.TextWrapWord
+		v.Selectable = true
+		s.metaVals[k] = v
+		s.meta.Append(L(k), v)
+	}
+	s.request = monoLabel()
+	s.response = monoLabel()
+	s.sendBtn = widget.NewButtonWithIcon(L("Send again"), theme.MailSendIcon(), s.onSendAgain)
+	s.saveCtxBtn = widget.NewButtonWithIcon(L("Save as context"), theme.ContentAddIcon(), s.onSaveContext)
+	s.note = wrapLabel("")
+	s.activity = widget.NewActivity()
+	s.activity.Hide()
+	s.exportBtn = widget.NewButtonWithIcon(L("Export…"), theme.DocumentSaveIcon(), s.onExport)
+
+	e.listen(topicHistory, s.newer.trigger)
+	e.listen(topicSources, s.loadSources)
+	s.loadSources()
+	s.reload()
+	return s
+}
+
+func (s *historyScreen) content() fyne.CanvasObject {
+	refresh := widget.NewButtonWithIcon(L("Refresh"), theme.ViewRefreshIcon(), s.reload)
+	filters := container.NewGridWithColumns(6, s.source, s.origin, s.action, s.target, s.outcome, s.text)
+	bar := container.NewBorder(nil, nil, nil, container.NewHBox(refresh, s.exportBtn), filters)
+	header := newHistoryColumns()
+	header.set(L("Time"), L("Origin"), L("Source"), L("Action"), L("Target"), L("Outcome"), L("Latency"), L("Message")).bold(-1).show()
+	listPane := container.NewBorder(header, s.count, nil, nil,
+		container.NewStack(s.list, container.NewCenter(s.empty)))
+
+	copyReq := widget.NewButtonWithIcon(L("Copy request"), theme.ContentCopyIcon(), func() {
+		if s.sel != nil {
+			s.e.app.Clipboard().SetContent(prettyJSON(s.sel.Request))
+		}
+	})
+	copyResp := widget.NewButtonWithIcon(L("Copy response"), theme.ContentCopyIcon(), func() {
+		if s.sel != nil {
+			s.e.app.Clipboard().SetContent(prettyJSON(s.sel.Response))
+		}
+	})
+	actions := container.NewHBox(s.sendBtn, s.saveCtxBtn, s.activity)
+	meta := container.NewVScroll(container.NewVBox(s.title, s.meta, actions, s.note))
+	jsonPane := func(title string, copyBtn *widget.Button, body *widget.Label) fyne.CanvasObject {
+		return container.NewBorder(container.NewBorder(nil, nil, heading(title), copyBtn), nil, nil, nil,
+			container.NewScroll(body))
+	}
+	bodies := container.NewGridWithColumns(2,
+		jsonPane(L("Request"), copyReq, s.request), jsonPane(L("Response"), copyResp, s.response))
+	detail := container.NewHSplit(meta, bodies)
+	detail.Offset = 0.36
+	s.detailBox = container.NewStack(detail, container.NewCenter(s.placeholder))
+	s.showDetail(nil)
+
+	// The list above the detail: the rows need the window's width for their columns.
+	split := container.NewVSplit(listPane, s.detailBox)
+	split.Offset = 0.52
+	return container.NewPadded(container.NewBorder(bar, nil, nil, nil, split))
+}
+
+func newHistoryColumns() *columns {
+	return newColumns(118, 64, 120, 175, 150, 140, 64, 0)
+}
+
+// shown refreshes with calls made while another screen was showing.
+func (s *historyScreen) shown() { s.fetchNewer() }
+
+func monoLabel() *widget.Label {
+	l := widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Monospace: true})
+	l.Selectable = true
+	return l
+}
+
+// translate maps English keys through L.
+func translate(keys []string) []string {
+	out := make([]string, len(keys))
+	for i, k := range keys {
+		out[i] = L(k)
+	}
+	return out
+}
+
+func (s *historyScreen) updateRow(id widget.ListItemID, c *columns) {
+	if id >= len(s.rows) {
+		c.set(L("Loading more…")).importance(0, widget.LowImportance).show()
+		s.loadMore()
+		return
+	}
+	if id >= len(s.rows)-historyPage/4 {
+		s.loadMore()
+	}
+	r := s.rows[id]
+	outcome := r.Outcome
+	msg := r.Message
+	if r.Outcome == core.OutcomeError {
+		if r.ErrorCode != "" {
+			outcome = r.ErrorCode
+		}
+		if r.Text != "" {
+			msg = r.Text
+		}
+	}
+	c.set(r.Time.Local().Format("01-02 15:04:05"), r.Origin, r.Source, r.Action, r.Target, outcome,
+		formatLatency(r.Latency()), oneLine(msg))
+	if r.Outcome == core.OutcomeError {
+		c.importance(5, widget.DangerImportance).importance(7, widget.DangerImportance)
+	} else {
+		c.importance(5, widget.SuccessImportance)
+	}
+	c.show()
+}
+
+func formatLatency(d time.Duration) string {
+	switch {
+	case d >= 10*time.Second:
+		return fmt.Sprintf("%.0f s", d.Seconds())
+	case d >= time.Second:
+		return fmt.Sprintf("%.1f s", d.Seconds())
+	}
+	return fmt.Sprintf("%d ms", d.Milliseconds())
+}
+
+func oneLine(s string) string {
+	s = strings.ReplaceAll(s, "\r", "")
+	return strings.ReplaceAll(s, "\n", " ⏎ ")
+}
+
+// readFilter builds the store filter from the bar.
+func (s *historyScreen) readFilter() store.HistoryFilter {
+	f := store.HistoryFilter{
+		Action: strings.TrimSpace(s.action.Text),
+		Target: strings.TrimSpace(s.target.Text),
+		Text:   strings.TrimSpace(s.text.Text),
+	}
+	if i := s.source.SelectedIndex(); i > 0 {
+		f.Source = s.source.Selected
+	}
+	if i := s.origin.SelectedIndex(); i > 0 {
+		f.Origin = s.origin.Selected
+	}
+	switch s.outcome.SelectedIndex() {
+	case 1:
+		f.Outcome = core.OutcomeOK
+	case 2:
+		f.Outcome = core.OutcomeError
+	}
+	return f
+}
+
+// apply reloads when the filter changed (after a pause in typing, or a select change).
+func (s *historyScreen) apply() {
+	if s.readFilter() != s.filter {
+		s.reload()
+	}
+}
+
+// reload reads the newest page for the current filter.
+func (s *historyScreen) reload() {
+	s.filter = s.readFilter()
+	s.gen++
+	g, f := s.gen, s.filter
+	s.loading = true
+	s.count.SetText(L("Loading…"))
+	s.e.run("history.page", func() func() {
+		page, next, err := s.e.deps.Store.HistoryScan(0, historyPage, f)
+		total, _ := s.e.deps.Store.HistoryCount()
+		return func() {
+			if g != s.gen {
+				return
+			}
+			s.loading = false
+			if err != nil {
+				s.count.SetText(errorText(err))
+				return
+			}
+			s.rows, s.total = page, total
+			s.next, s.more = next, next != 0
+			s.list.UnselectAll()
+			s.showDetail(nil)
+			s.list.ScrollToTop() // before Refresh: rows at the old offset would ask for more
+			s.list.Refresh()
+			s.updateCount()
+			s.keepSearching(page)
+		}
+	})
+}
+
+// keepSearching reads on when a filtered read found nothing within its bounded scan but older
+// rows remain: the list cannot grow, so it would never ask for more by itself.
+func (s *historyScreen) keepSearching(page []core.HistoryRecord) {
+	if len(page) == 0 && s.more {
+		s.loadMore()
+	}
+}
+
+// loadMore reads the page after the last loaded row (the list reached its end), from where
+// the previous read stopped.
+func (s *historyScreen) loadMore() {
+	if s.loading || !s.more {
+		return
+	}
+	s.loading = true
+	g, f, before := s.gen, s.filter, s.next
+	s.updateCount()
+	s.e.run("history.page", func() func() {
+		page, next, err := s.e.deps.Store.HistoryScan(before, historyPage, f)
+		return func() {
+			if g != s.gen {
+				return
+			}
+			s.loading = false
+			if err != nil {
+				s.more = false
+				s.count.SetText(errorText(err))
+				s.list.Refresh()
+				return
+			}
+			s.rows = append(s.rows, page...)
+			s.next, s.more = next, next != 0
+			s.list.Refresh()
+			s.updateCount()
+			s.keepSearching(page)
+		}
+	})
+}
+
+// fetchNewer puts calls recorded since the last read on top (auto refresh).
+func (s *historyScreen) fetchNewer() {
+	if s.loading {
+		return
+	}
+	if len(s.rows) == 0 {
+		s.reload()
+		return
+	}
+	g, f, top := s.gen, s.filter, s.rows[0].Seq
+	s.e.run("history.newer", func() func() {
+		page, err := s.e.deps.Store.HistoryPage(0, historyPage, f)
+		total, _ := s.e.deps.Store.HistoryCount()
+		return func() {
+			if g != s.gen || err != nil || len(s.rows) == 0 || s.rows[0].Seq != top {
+				return
+			}
+			n := 0
+			for n < len(page) && page[n].Seq > top {
+				n++
+			}
+			if n == len(page) && n > 0 { // more than a page arrived: start over
+				s.reload()
+				return
+			}
+			s.total = total
+			if n > 0 {
+				s.rows = append(append([]core.HistoryRecord(nil), page[:n]...), s.rows...)
+				if s.sel != nil {
+					for i := range s.rows {
+						if s.rows[i].Seq == s.sel.Seq {
+							s.reselecting = true
+							s.list.Select(i)
+							s.reselecting = false
+							break
+						}
+					}
+				}
+				s.list.Refresh()
+			}
+			s.updateCount()
+		}
+	})
+}
+
+func (s *historyScreen) updateCount() {
+	more := ""
+	if s.more {
+		more = L(" (scroll for more)")
+	}
+	if s.filter == (store.HistoryFilter{}) {
+		s.count.SetText(fmt.Sprintf(L("%d of %d calls loaded"), len(s.rows), s.total) + more)
+	} else {
+		s.count.SetText(fmt.Sprintf(L("%d matching calls loaded"), len(s.rows)) + more)
+	}
+	switch {
+	case len(s.rows) > 0:
+		s.empty.Hide()
+	case s.filter == (store.HistoryFilter{}):
+		s.empty.SetText(L("No calls recorded yet."))
+		s.empty.Show()
+	case s.more:
+		s.empty.SetText(L("Searching older calls…"))
+		s.empty.Show()
+	default:
+		s.empty.SetText(L("No calls match."))
+		s.empty.Show()
+	}
+}
+
+// loadSources fills the source filter.
+func (s *historyScreen) loadSources() {
+	s.e.run("history.sources", func() func() {
+		list, err := s.e.deps.Store.Sources()
+		return func() {
+			if err != nil {
+				return
+			}
+			opts := []string{L("All sources")}
+			for _, src := range list {
+				opts = append(opts, src.ID)
+			}
+			sel := s.source.Selected
+			s.source.Options = opts
+			s.source.Selected = opts[0]
+			for _, o := range opts {
+				if o == sel {
+					s.source.Selected = o
+				}
+			}
+			s.source.Refresh()
+		}
+	})
+}
+
+// showDetail shows one call (nil: none).
+func (s *historyScreen) showDetail(r *core.HistoryRecord) {
+	s.sel = r
+	s.note.SetText("")
+	if s.detailBox == nil {
+		return
+	}
+	if r == nil {
+		s.detailBox.Objects[0].Hide()
+		s.placeholder.Show()
+		return
+	}
+	s.detailBox.Objects[0].Show()
+	s.placeholder.Hide()
+	s.title.SetText(fmt.Sprintf("#%d  %s", r.Seq, r.Action))
+	outcome := r.Outcome
+	if r.Outcome == core.OutcomeError {
+		parts := []string{r.Outcome}
+		if r.ErrorCode != "" {
+			parts = append(parts, r.ErrorCode)
+		}
+		if r.Retcode != 0 {
+			parts = append(parts, fmt.Sprintf("retcode %d", r.Retcode))
+		}
+		outcome = strings.Join(parts, " · ")
+		if r.Text != "" {
+			outcome += "\n" + r.Text
+		}
+	}
+	vals := map[string]string{
+		"Time":       r.Time.Local().Format("2006-01-02 15:04:05.000"),
+		"Origin":     r.Origin,
+		"Source":     r.Source,
+		"Target":     r.Target,
+		"Outcome":    outcome,
+		"Latency":    formatLatency(r.Latency()),
+		"Message ID": r.MessageID,
+		"Message":    r.Message,
+	}
+	for k, v := range vals {
+		if v == "" {
+			v = "—"
+		}
+		s.metaVals[k].SetText(v)
+	}
+	if r.Outcome == core.OutcomeError {
+		s.metaVals["Outcome"].Importance = widget.DangerImportance
+	} else {
+		s.metaVals["Outcome"].Importance = widget.SuccessImportance
+	}
+	s.metaVals["Outcome"].Refresh()
+	s.request.SetText(clip(prettyJSON(r.Request)))
+	s.response.SetText(clip(prettyJSON(r.Response)))
+	if _, ok := ucbiRequest(*r); ok {
+		s.sendBtn.Enable()
+	} else {
+		s.sendBtn.Disable()
+	}
+	if _, ok := contextFromTarget(r.Target); ok {
+		s.saveCtxBtn.Enable()
+	} else {
+		s.saveCtxBtn.Disable()
+	}
+}
+
+// prettyJSON indents JSON (or shows it as it is when it is not JSON).
+func prettyJSON(raw json.RawMessage) string {
+	if len(bytes.TrimSpace(raw)) == 0 {
+		return L("(none)")
+	}
+	var buf bytes.Buffer
+	if err := json.Indent(&buf, raw, "", "  "); err != nil {
+		return string(raw)
+	}
+	return buf.String()
+}
+
+// clip keeps a label from holding megabytes.
+func clip(s string) string {
+	const maxShown = 20000
+	if len(s) <= maxShown {
+		return s
+	}
+	cut := maxShown
+	for cut > 0 && !isRuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "\n… " + L("(truncated)")
+}
+
+func isRuneStart(b byte) bool { return b&0xC0 != 0x80 }
+
+// ucbiRequest returns the UCBI request a row recorded, when it is one that can be sent again:
+// only rows from UCBI callers (the GUI, the UCBI endpoint, the CLI) hold a UCBI request body.
+func ucbiRequest(r core.HistoryRecord) (core.Request, bool) {
+	switch r.Origin {
+	case core.OriginGUI, core.OriginUCBI, core.OriginCLI:
+	default:
+		return core.Request{}, false
+	}
+	if len(r.Request) == 0 {
+		return core.Request{}, false
+	}
+	req, err := core.DecodeRequest(r.Request)
+	if err != nil || req.Action == "" || req.Action != r.Action {
+		return core.Request{}, false
+	}
+	return req, true
+}
+
+func (s *historyScreen) onSendAgain() {
+	if s.sel == nil {
+		return
+	}
+	req, ok := ucbiRequest(*s.sel)
+	if !ok {
+		return
+	}
+	target := s.sel.Target
+	if target == "" {
+		target = s.sel.Source
+	}
+	s.e.confirm(L("Send again"), fmt.Sprintf(L("Send again %s to %s?"), req.Action, target), L("Send again"), func() {
+		s.sendAgain(req)
+	})
+}
+
+// sendAgain re-runs a recorded request through the dispatcher (origin gui).
+func (s *historyScreen) sendAgain(req core.Request) {
+	d := s.e.deps.Dispatcher
+	s.sendBtn.Disable()
+	s.activity.Show()
+	s.activity.Start()
+	s.note.Importance = widget.MediumImportance
+	s.note.SetText(L("Sending…"))
+	s.e.run("history.sent", func() func() {
+		data, err := d.Call(context.Background(), core.OriginGUI, req)
+		return func() {
+			s.activity.Stop()
+			s.activity.Hide()
+			s.sendBtn.Enable()
+			if err != nil {
+				s.note.Importance = widget.DangerImportance
+				s.note.SetText(fmt.Sprintf(L("Sending again failed: %s"), errorText(err)))
+			} else {
+				s.note.Importance = widget.SuccessImportance
+				if b, _ := json.Marshal(data); len(b) > 0 && string(b) != "null" && string(b) != "{}" {
+					s.note.SetText(fmt.Sprintf(L("Sent again: %s"), clip(string(b))))
+				} else {
+					s.note.SetText(L("Sent again."))
+				}
+			}
+			s.e.notify(topicHistory)
+		}
+	})
+}
+
+// contextFromTarget turns a history target ("group:123", "private:1", "user:1", "discuss:9")
+// into a context without routing (the caller adds via and source).
+func contextFromTarget(target string) (core.Context, bool) {
+	kind, id, ok := strings.Cut(target, ":")
+	if !ok || strings.TrimSpace(id) == "" {
+		return core.Context{}, false
+	}
+	cid := core.ID(strings.TrimSpace(id))
+	switch kind {
+	case core.TypeGroup:
+		return core.Context{Type: core.TypeGroup, GroupID: cid}, true
+	case core.TypePrivate, "user":
+		return core.Context{Type: core.TypePrivate, UserID: cid}, true
+	case core.TypeDiscuss:
+		return core.Context{Type: core.TypeDiscuss, DiscussID: cid}, true
+	}
+	return core.Context{}, false
+}
+
+func (s *historyScreen) onSaveContext() {
+	if s.sel != nil {
+		s.e.saveContextFrom(*s.sel)
+	}
+}
+
+func (s *historyScreen) onExport() {
+	d := dialog.NewFileSave(func(w fyne.URIWriteCloser, err error) {
+		if err != nil {
+			s.e.showError(err)
+			return
+		}
+		if w == nil {
+			return
+		}
+		s.exportTo(w, w.URI().Path())
+	}, s.e.win)
+	d.SetFileName("ucbi-history-" + time.Now().Format("20060102-150405") + ".jsonl")
+	d.Resize(fyne.NewSize(800, 560))
+	d.Show()
+}
+
+// exportTo writes the rows passing the current filter to w as JSON lines, off the UI goroutine.
+func (s *historyScreen) exportTo(w io.WriteCloser, name string) {
+	f := s.filter
+	s.exportBtn.Disable()
+	s.activity.Show()
+	s.activity.Start()
+	s.count.SetText(L("Exporting…"))
+	s.e.run("history.exported", func() func() {
+		n, err := s.e.deps.Store.ExportHistory(w, f)
+		if cerr := w.Close(); err == nil {
+			err = cerr
+		}
+		return func() {
+			s.exportBtn.Enable()
+			s.activity.Stop()
+			s.activity.Hide()
+			s.updateCount()
+			if err != nil {
+				s.e.showError(fmt.Errorf(L("Export failed: %s"), errorText(err)))
+				return
+			}
+			s.count.SetText(fmt.Sprintf(L("Exported %d calls to %s"), n, name))
+		}
+	})
+}

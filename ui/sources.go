@@ -1,0 +1,480 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"image/color"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"ucbi-console/core"
+	"ucbi-console/core/onebot"
+)
+
+func init() {
+	registerScreen(50, "sources", "Sources", navIcon(theme.IconNameStorage), func(e *env) screen { return newSourcesScreen(e) })
+	addZH(map[string]string{
+		"Message sources":                 "消息源",
+		"Add":                             "添加",
+		"Remove":                          "删除",
+		"Check status":                    "检查状态",
+		"New source":                      "新消息源",
+		"Edit source %s":                  "编辑消息源 %s",
+		"ID":                              "ID",
+		"Via":                             "接入方式",
+		"URL":                             "地址",
+		"Flavor":                          "实现",
+		"Default source":                  "默认消息源",
+		"Timeout (seconds)":               "超时（秒）",
+		"Save":                            "保存",
+		"Test":                            "测试",
+		"Remove token":                    "移除令牌",
+		"Backend access token (optional)": "后端访问令牌（可选）",
+		"Unchanged (%s): type to replace": "不变（%s）：输入新令牌以替换",
+		"An id is required.":              "ID 不能为空。",
+		"The id must not contain spaces or slashes.": "ID 不能包含空格或斜杠。",
+		"A source with the id %q already exists.":    "ID 为 %q 的消息源已存在。",
+		"Choose a via.": "请选择接入方式。",
+		"The URL must start with http:// or https:// and name a host.": "地址必须以 http:// 或 https:// 开头并包含主机名。",
+		"The timeout must be a number of seconds from 1 to 600.":       "超时必须是 1 到 600 之间的秒数。",
+		"Saved %s.":             "已保存 %s。",
+		"Removed %s.":           "已删除 %s。",
+		"Remove the source %s?": "删除消息源 %s？",
+		"Its saved friend and group lists are removed too.": "同时会删除它缓存的好友和群列表。",
+		"Testing…":                           "正在测试…",
+		"Logged in as %s (%s) in %d ms":      "已登录：%s（%s），耗时 %d 毫秒",
+		"Save the source before testing it.": "请先保存消息源再测试。",
+		"No sources yet: add the OneBot 11 backend (NapCat, go-cqhttp, Lagrange, LLOneBot) you run.": "尚无消息源：添加你运行的 OneBot 11 后端（NapCat、go-cqhttp、Lagrange、LLOneBot）。",
+		"default":  "默认",
+		"no token": "无令牌",
+	})
+}
+
+// source status from probes and tests.
+const (
+	statusUnknown = iota
+	statusUp
+	statusDown
+)
+
+// sourcesScreen lists message sources and edits them.
+type sourcesScreen struct {
+	e *env
+
+	sources  []core.Source
+	status   map[string]int
+	list     *widget.List
+	empty    *widget.Label
+	selected string // id being edited; "" = a new source
+
+	formTitle  *widget.Label
+	id         *widget.Entry
+	via        *widget.Select
+	url        *widget.Entry
+	token      *widget.Entry
+	clearToken *widget.Check
+	flavor     *widget.Select
+	isDefault  *widget.Check
+	timeout    *widget.Entry
+	problems   *widget.Label
+	result     *widget.Label
+	activity   *widget.Activity
+	saveBtn    *widget.Button
+	testBtn    *widget.Button
+	removeBtn  *widget.Button
+	probeBtn   *widget.Button
+}
+
+func newSourcesScreen(e *env) *sourcesScreen {
+	s := &sourcesScreen{e: e, status: map[string]int{}}
+	s.list = widget.NewList(
+		func() int { return len(s.sources) },
+		func() fyne.CanvasObject { return newSourceRow() },
+		func(id widget.ListItemID, o fyne.CanvasObject) {
+			if id >= 0 && id < len(s.sources) {
+				o.(*sourceRow).set(s.sources[id], s.status[s.sources[id].ID])
+			}
+		},
+	)
+	s.list.OnSelected = func(id widget.ListItemID) {
+		if id >= 0 && id < len(s.sources) {
+			s.edit(s.sources[id])
+		}
+	}
+	s.empty = wrapLabel(L("No sources yet: add the OneBot 11 backend (NapCat, go-cqhttp, Lagrange, LLOneBot) you run."))
+	s.empty.Alignment = fyne.TextAlignCenter
+	s.empty.Hide()
+
+	s.formTitle = heading("")
+	s.id = widget.NewEntry()
+	s.id.SetPlaceHolder("napcat")
+	vias := []string{onebot.Via}
+	if e.deps.Dispatcher != nil && len(e.deps.Dispatcher.Vias()) > 0 {
+		vias = e.deps.Dispatcher.Vias()
+	}
+	s.via = widget.NewSelect(vias, nil)
+	s.url = widget.NewEntry()
+	s.url.SetPlaceHolder("http://127.0.0.1:3000")
+	s.token = widget.NewPasswordEntry()
+	// No "reveal" eye: a token is never shown in full. (nil would bring the eye back: the entry
+	// adds one to any password entry without an action item.)
+	s.token.ActionItem = canvas.NewRectangle(color.Transparent)
+	s.clearToken = widget.NewCheck(L("Remove token"), nil)
+	s.flavor = widget.NewSelect(onebot.Flavors, nil)
+	s.isDefault = widget.NewCheck(L("Default source"), nil)
+	s.timeout = widget.NewEntry()
+	s.timeout.SetPlaceHolder(strconv.Itoa(int(core.DefaultTimeout / time.Second)))
+	s.problems = widget.NewLabel("")
+	s.problems.Wrapping = fyne.TextWrapWord
+	s.problems.Importance = widget.DangerImportance
+	s.problems.Hide()
+	s.result = widget.NewLabel("")
+	s.result.Wrapping = fyne.TextWrapWord
+	s.activity = widget.NewActivity()
+	s.activity.Hide()
+	s.saveBtn = widget.NewButtonWithIcon(L("Save"), theme.DocumentSaveIcon(), s.onSave)
+	s.saveBtn.Importance = widget.HighImportance
+	s.testBtn = widget.NewButtonWithIcon(L("Test"), theme.LoginIcon(), s.onTest)
+	s.removeBtn = widget.NewButtonWithIcon(L("Remove"), theme.DeleteIcon(), s.onRemove)
+	s.probeBtn = widget.NewButtonWithIcon(L("Check status"), theme.ViewRefreshIcon(), s.probe)
+
+	s.newForm()
+	e.listen(topicSources, s.load)
+	s.load()
+	return s
+}
+
+func (s *sourcesScreen) content() fyne.CanvasObject {
+	add := widget.NewButtonWithIcon(L("Add"), theme.ContentAddIcon(), s.onAdd)
+	bar := container.NewHBox(heading(L("Message sources")), add, s.probeBtn)
+	left := container.NewBorder(bar, nil, nil, nil, container.NewStack(s.list, container.NewVBox(container.NewPadded(s.empty))))
+
+	form := widget.NewForm(
+		widget.NewFormItem(L("ID"), s.id),
+		widget.NewFormItem(L("Via"), s.via),
+		widget.NewFormItem(L("URL"), s.url),
+		widget.NewFormItem(L("Token"), container.NewVBox(s.token, s.clearToken)),
+		widget.NewFormItem(L("Flavor"), s.flavor),
+		widget.NewFormItem(L("Timeout (seconds)"), s.timeout),
+		widget.NewFormItem("", s.isDefault),
+	)
+	buttons := container.NewHBox(s.saveBtn, s.testBtn, s.removeBtn, s.activity)
+	right := container.NewVBox(s.formTitle, form, buttons, s.problems, s.result)
+	split := container.NewHSplit(left, container.NewVScroll(container.NewPadded(right)))
+	split.Offset = 0.6
+	return container.NewPadded(split)
+}
+
+// load reads the sources (off the UI goroutine), then probes them.
+func (s *sourcesScreen) load() {
+	s.e.run("sources.loaded", func() func() {
+		list, err := s.e.deps.Store.Sources()
+		return func() {
+			if err != nil {
+				s.result.SetText(errorText(err))
+				return
+			}
+			s.sources = list
+			if len(list) == 0 {
+				s.empty.Show()
+			} else {
+				s.empty.Hide()
+			}
+			s.list.UnselectAll()
+			for i, src := range list {
+				if src.ID == s.selected {
+					s.list.Select(i)
+				}
+			}
+			s.list.Refresh()
+			s.probe()
+		}
+	})
+}
+
+// probe checks every source (get_login_info, cached briefly by the dispatcher) in the background.
+func (s *sourcesScreen) probe() {
+	d := s.e.deps.Dispatcher
+	if d == nil || len(s.sources) == 0 {
+		return
+	}
+	list := append([]core.Source(nil), s.sources...)
+	s.probeBtn.Disable()
+	s.e.run("sources.probed", func() func() {
+		ok := d.Probe(context.Background(), list)
+		return func() {
+			s.probeBtn.Enable()
+			for i, src := range list {
+				if ok[i] {
+					s.status[src.ID] = statusUp
+				} else {
+					s.status[src.ID] = statusDown
+				}
+			}
+			s.list.Refresh()
+		}
+	})
+}
+
+// newForm clears the form for a new source.
+func (s *sourcesScreen) newForm() {
+	s.selected = ""
+	s.formTitle.SetText(L("New source"))
+	s.id.SetText("")
+	s.id.Enable()
+	if len(s.via.Options) > 0 {
+		s.via.SetSelected(s.via.Options[0])
+	}
+	s.url.SetText("")
+	s.token.SetText("")
+	s.token.SetPlaceHolder(L("Backend access token (optional)"))
+	s.clearToken.SetChecked(false)
+	s.clearToken.Hide()
+	s.flavor.SetSelected("napcat")
+	s.isDefault.SetChecked(len(s.sources) == 0)
+	s.timeout.SetText("")
+	s.problems.Hide()
+	s.result.SetText("")
+	s.testBtn.Disable()
+	s.removeBtn.Disable()
+}
+
+func (s *sourcesScreen) onAdd() {
+	s.list.UnselectAll()
+	s.newForm()
+	s.e.win.Canvas().Focus(s.id)
+}
+
+// edit fills the form with a saved source. The token is never put in the entry.
+func (s *sourcesScreen) edit(src core.Source) {
+	s.selected = src.ID
+	s.formTitle.SetText(fmt.Sprintf(L("Edit source %s"), src.ID))
+	s.id.SetText(src.ID)
+	s.id.Disable()
+	s.via.SetSelected(src.Via)
+	s.url.SetText(src.URL)
+	s.token.SetText("")
+	if src.Token != "" {
+		s.token.SetPlaceHolder(fmt.Sprintf(L("Unchanged (%s): type to replace"), core.MaskedToken(src.Token)))
+		s.clearToken.SetChecked(false)
+		s.clearToken.Show()
+	} else {
+		s.token.SetPlaceHolder(L("Backend access token (optional)"))
+		s.clearToken.Hide()
+	}
+	s.flavor.SetSelected(src.Flavor)
+	s.isDefault.SetChecked(src.Default)
+	if src.TimeoutMS > 0 {
+		s.timeout.SetText(strconv.FormatFloat(float64(src.TimeoutMS)/1000, 'f', -1, 64))
+	} else {
+		s.timeout.SetText("")
+	}
+	s.problems.Hide()
+	s.result.SetText("")
+	s.testBtn.Enable()
+	s.removeBtn.Enable()
+}
+
+func (s *sourcesScreen) find(id string) (core.Source, bool) {
+	for _, src := range s.sources {
+		if src.ID == id {
+			return src, true
+		}
+	}
+	return core.Source{}, false
+}
+
+// formSource validates the form and builds the source it describes.
+func (s *sourcesScreen) formSource() (core.Source, []string) {
+	var problems []string
+	src := core.Source{
+		ID:      strings.TrimSpace(s.id.Text),
+		Via:     s.via.Selected,
+		URL:     strings.TrimSpace(s.url.Text),
+		Flavor:  s.flavor.Selected,
+		Default: s.isDefault.Checked,
+	}
+	old, editing := s.find(s.selected)
+	switch {
+	case src.ID == "":
+		problems = append(problems, L("An id is required."))
+	case strings.ContainsAny(src.ID, `/\`) || strings.IndexFunc(src.ID, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) >= 0:
+		problems = append(problems, L("The id must not contain spaces or slashes."))
+	case !editing:
+		if _, exists := s.find(src.ID); exists {
+			problems = append(problems, fmt.Sprintf(L("A source with the id %q already exists."), src.ID))
+		}
+	}
+	if src.Via == "" {
+		problems = append(problems, L("Choose a via."))
+	}
+	if u, err := url.Parse(src.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		problems = append(problems, L("The URL must start with http:// or https:// and name a host."))
+	}
+	if t := strings.TrimSpace(s.timeout.Text); t != "" {
+		sec, err := strconv.ParseFloat(t, 64)
+		if err != nil || sec < 1 || sec > 600 {
+			problems = append(problems, L("The timeout must be a number of seconds from 1 to 600."))
+		} else {
+			src.TimeoutMS = int(sec * 1000)
+		}
+	}
+	switch {
+	case s.token.Text != "":
+		src.Token = strings.TrimSpace(s.token.Text)
+	case editing && !s.clearToken.Checked:
+		src.Token = old.Token
+	}
+	if editing {
+		src.Platform = old.Platform
+	}
+	return src, problems
+}
+
+func (s *sourcesScreen) onSave() {
+	src, problems := s.formSource()
+	if len(problems) > 0 {
+		s.problems.SetText(strings.Join(problems, "\n"))
+		s.problems.Show()
+		return
+	}
+	s.problems.Hide()
+	s.saveBtn.Disable()
+	s.e.run("sources.saved", func() func() {
+		err := s.e.deps.Store.PutSource(src)
+		return func() {
+			s.saveBtn.Enable()
+			if err != nil {
+				s.problems.SetText(errorText(err))
+				s.problems.Show()
+				return
+			}
+			s.selected = src.ID
+			s.status[src.ID] = statusUnknown
+			s.token.SetText("")
+			s.result.SetText(fmt.Sprintf(L("Saved %s."), src.ID))
+			s.e.notify(topicSources) // reloads this list and the status bar
+		}
+	})
+}
+
+func (s *sourcesScreen) onRemove() {
+	id := s.selected
+	if id == "" {
+		return
+	}
+	s.e.confirm(L("Remove"), fmt.Sprintf(L("Remove the source %s?"), id)+"\n"+L("Its saved friend and group lists are removed too."), L("Remove"), func() {
+		s.remove(id)
+	})
+}
+
+func (s *sourcesScreen) remove(id string) {
+	s.e.run("sources.removed", func() func() {
+		err := s.e.deps.Store.DeleteSource(id)
+		return func() {
+			if err != nil {
+				s.e.showError(err)
+				return
+			}
+			delete(s.status, id)
+			s.list.UnselectAll()
+			s.newForm()
+			s.result.SetText(fmt.Sprintf(L("Removed %s."), id))
+			s.e.notify(topicSources)
+		}
+	})
+}
+
+// onTest asks the saved source who is logged in, off the UI goroutine.
+func (s *sourcesScreen) onTest() {
+	id := s.selected
+	if id == "" {
+		s.result.SetText(L("Save the source before testing it."))
+		return
+	}
+	d := s.e.deps.Dispatcher
+	s.testBtn.Disable()
+	s.activity.Show()
+	s.activity.Start()
+	s.result.Importance = widget.MediumImportance
+	s.result.SetText(L("Testing…"))
+	s.e.run("sources.tested", func() func() {
+		start := time.Now()
+		var info core.LoginInfo
+		_, a, err := d.SourceAdapter(id)
+		if err == nil {
+			ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+			info, err = a.GetLoginInfo(ctx)
+			cancel()
+		}
+		took := time.Since(start)
+		return func() {
+			s.activity.Stop()
+			s.activity.Hide()
+			s.testBtn.Enable()
+			if err != nil {
+				s.status[id] = statusDown
+				s.result.Importance = widget.DangerImportance
+				s.result.SetText(errorText(err))
+			} else {
+				s.status[id] = statusUp
+				s.result.Importance = widget.SuccessImportance
+				userID := info.UserID
+				if userID == "" {
+					userID = info.UserTID
+				}
+				s.result.SetText(fmt.Sprintf(L("Logged in as %s (%s) in %d ms"), info.UserName, userID, took.Milliseconds()))
+			}
+			s.list.Refresh()
+		}
+	})
+}
+
+// sourceRow is one line of the sources list.
+type sourceRow struct {
+	widget.BaseWidget
+	dot  *canvas.Circle
+	cols *columns
+	box  *fyne.Container
+}
+
+func newSourceRow() *sourceRow {
+	r := &sourceRow{dot: canvas.NewCircle(theme.Color(theme.ColorNameDisabled))}
+	r.cols = newColumns(160, 115, 0, 85, 85).bold(0)
+	dotBox := container.NewCenter(container.NewGridWrap(fyne.NewSize(12, 12), r.dot))
+	r.box = container.NewBorder(nil, nil, container.NewPadded(dotBox), nil, r.cols)
+	r.ExtendBaseWidget(r)
+	return r
+}
+
+func (r *sourceRow) CreateRenderer() fyne.WidgetRenderer { return widget.NewSimpleRenderer(r.box) }
+
+func (r *sourceRow) set(src core.Source, status int) {
+	id := src.ID
+	if src.Default {
+		id += " ★"
+	}
+	tok := core.MaskedToken(src.Token)
+	if tok == "" {
+		tok = L("no token")
+	}
+	r.cols.set(id, src.Via, src.URL, src.Flavor, tok).importance(4, widget.LowImportance).show()
+	name := theme.ColorNameDisabled
+	switch status {
+	case statusUp:
+		name = theme.ColorNameSuccess
+	case statusDown:
+		name = theme.ColorNameError
+	}
+	r.dot.FillColor = theme.Color(name)
+	r.dot.Refresh()
+}
