@@ -35,7 +35,7 @@ func TestScreenshots(t *testing.T) {
 		sources: []core.Source{
 			{ID: "napcat-主号", Via: onebot.Via, Flavor: "napcat", Default: true, Token: "napcat-token-0123456789"},
 			{ID: "gocq-备用号", Via: onebot.Via, URL: "http://127.0.0.1:1", Flavor: "go-cqhttp", TimeoutMS: 5000},
-			{ID: "lagrange-测试", Via: onebot.Via, URL: "http://192.168.1.20:8083", Flavor: "lagrange"},
+			{ID: "lagrange-测试", Via: onebot.Via, URL: "http://127.0.0.1:8083", Flavor: "lagrange"},
 		},
 		seed: seedScreenshotData,
 	})

@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"fmt"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -359,4 +360,11 @@ func relayout(o fyne.CanvasObject) {
 			relayout(c)
 		}
 	}
+}
+
+// TestMain keeps every ui test off the network: avatars (qlogo.cn in real cards) come from a
+// local stand-in unless a test installs its own fetcher.
+func TestMain(m *testing.M) {
+	avatarFetch = func(string) ([]byte, error) { return cardTestAvatarPNG(), nil }
+	os.Exit(m.Run())
 }
