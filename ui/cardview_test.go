@@ -20,7 +20,7 @@ import (
 )
 
 // cardSampleDir holds the real card captures of the reference.
-const cardSampleDir = "../../shared/reference/ark-samples"
+const cardSampleDir = "../core/ark/testdata"
 
 func cardRendererOf(t *testing.T, v *cardView) *cardRenderer {
 	t.Helper()

@@ -13,15 +13,15 @@ import (
 	"ucbi-console/core"
 )
 
-// samplesDir holds the real cards of /work/shared/reference/ark-samples, relative to this
-// package's directory (the test's working directory).
-var samplesDir = filepath.Join("..", "..", "..", "shared", "reference", "ark-samples")
+// samplesDir holds the real cards of shared/reference/ark-samples (signatures shortened),
+// copied into the package so that a clone tests on its own.
+var samplesDir = "testdata"
 
 func readSample(t testing.TB, name string) string {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join(samplesDir, name))
 	if err != nil {
-		t.Fatalf("sample card %s is missing (expected under %s, i.e. /work/shared/reference/ark-samples): %v",
+		t.Fatalf("sample card %s is missing (expected under %s, copied from shared/reference/ark-samples): %v",
 			name, samplesDir, err)
 	}
 	return string(b)
