@@ -32,7 +32,7 @@ func DecodeRequest(body []byte) (Request, error) {
 		return req, Errorf(CodeMissingParam, "\"action\" is required")
 	}
 	if err := json.Unmarshal(raw, &req.Action); err != nil {
-		return req, Errorf(CodeBadParam, "\"action\" must be a string, not %s", jsonKind(raw))
+		return req, Errorf(CodeBadParam, "\"action\" must be a string, not %s", JSONKind(raw))
 	}
 	if req.Action = strings.TrimSpace(req.Action); req.Action == "" {
 		return req, Errorf(CodeMissingParam, "\"action\" is empty")
@@ -46,7 +46,7 @@ func DecodeRequest(body []byte) (Request, error) {
 	}
 	if raw, ok := top["params"]; ok && !isNull(raw) {
 		if bytes.TrimSpace(raw)[0] != '{' {
-			return req, Errorf(CodeBadParam, "\"params\" must be an object, not %s", jsonKind(raw))
+			return req, Errorf(CodeBadParam, "\"params\" must be an object, not %s", JSONKind(raw))
 		}
 		if err := json.Unmarshal(raw, &req.Params); err != nil {
 			return req, Errorf(CodeBadParam, "\"params\": %v", err)
@@ -66,7 +66,7 @@ func DecodeRequestObject(body []byte) (map[string]json.RawMessage, *Error) {
 		return nil, AsError(err)
 	}
 	if len(body) == 0 || body[0] != '{' {
-		return nil, Errorf(CodeBadJSON, "the body must be a JSON object, not %s", jsonKind(body))
+		return nil, Errorf(CodeBadJSON, "the body must be a JSON object, not %s", JSONKind(body))
 	}
 	var fields map[string]json.RawMessage
 	if err := json.Unmarshal(body, &fields); err != nil {
@@ -79,7 +79,7 @@ func DecodeRequestObject(body []byte) (map[string]json.RawMessage, *Error) {
 func DecodeContext(raw json.RawMessage) (Context, error) {
 	var c Context
 	if t := bytes.TrimSpace(raw); len(t) == 0 || t[0] != '{' {
-		return c, Errorf(CodeBadParam, "\"context\" must be an object, not %s", jsonKind(raw))
+		return c, Errorf(CodeBadParam, "\"context\" must be an object, not %s", JSONKind(raw))
 	}
 	var fields map[string]json.RawMessage
 	if err := json.Unmarshal(raw, &fields); err != nil {
@@ -95,7 +95,7 @@ func DecodeContext(raw json.RawMessage) (Context, error) {
 			continue
 		}
 		if err := json.Unmarshal(v, f.dst); err != nil {
-			return c, Errorf(CodeBadParam, "context.%s must be a string, not %s", f.name, jsonKind(v))
+			return c, Errorf(CodeBadParam, "context.%s must be a string, not %s", f.name, JSONKind(v))
 		}
 	}
 	ids := []struct {

@@ -221,7 +221,7 @@ func sendTarget(req Request) (Target, error) {
 	default:
 		if raw, ok := req.Params["type"]; ok && !isNull(raw) {
 			if err := json.Unmarshal(raw, &typ); err != nil {
-				return Target{}, Errorf(CodeBadParam, "params.type must be a string, not %s", jsonKind(raw))
+				return Target{}, Errorf(CodeBadParam, "params.type must be a string, not %s", JSONKind(raw))
 			}
 		} else if req.Context != nil {
 			typ = req.Context.Type

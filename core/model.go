@@ -51,11 +51,12 @@ func decodeID(b []byte) (string, error) {
 		}
 		return n.String(), nil
 	}
-	return "", fmt.Errorf("an id must be a string or a whole number, not %s", jsonKind(b))
+	return "", fmt.Errorf("an id must be a string or a whole number, not %s", JSONKind(b))
 }
 
-// jsonKind names the JSON type of a raw value, for error messages.
-func jsonKind(b []byte) string {
+// JSONKind names the JSON type of a raw value ("a string", "an object"…), for error
+// messages that say what a caller sent instead of what was expected.
+func JSONKind(b []byte) string {
 	b = bytes.TrimSpace(b)
 	if len(b) == 0 {
 		return "nothing"
@@ -105,7 +106,7 @@ func (c Context) ConfigID() (string, error) {
 	}
 	var extra map[string]json.RawMessage
 	if err := json.Unmarshal(c.Extra, &extra); err != nil {
-		return "", fmt.Errorf("context.extra must be an object, not %s", jsonKind(c.Extra))
+		return "", fmt.Errorf("context.extra must be an object, not %s", JSONKind(c.Extra))
 	}
 	raw, ok := extra["config_id"]
 	if !ok {
@@ -232,7 +233,7 @@ func (m *Message) UnmarshalJSON(b []byte) error {
 		*m = out
 		return nil
 	}
-	return fmt.Errorf("a message must be a string or an array of segments, not %s", jsonKind(b))
+	return fmt.Errorf("a message must be a string or an array of segments, not %s", JSONKind(b))
 }
 
 func decodeSegment(b []byte) (Segment, error) {
@@ -242,7 +243,7 @@ func decodeSegment(b []byte) (Segment, error) {
 		Data json.RawMessage `json:"data"`
 	}
 	if t := bytes.TrimSpace(b); len(t) == 0 || t[0] != '{' {
-		return Segment{}, fmt.Errorf("a segment must be an object, not %s", jsonKind(b))
+		return Segment{}, fmt.Errorf("a segment must be an object, not %s", JSONKind(b))
 	}
 	if err := json.Unmarshal(b, &wire); err != nil {
 		return Segment{}, err
@@ -253,12 +254,12 @@ func decodeSegment(b []byte) (Segment, error) {
 	}
 	if len(wire.Text) > 0 && string(wire.Text) != "null" {
 		if err := json.Unmarshal(wire.Text, &seg.Text); err != nil {
-			return Segment{}, fmt.Errorf("\"text\" must be a string, not %s", jsonKind(wire.Text))
+			return Segment{}, fmt.Errorf("\"text\" must be a string, not %s", JSONKind(wire.Text))
 		}
 	}
 	if len(wire.Data) > 0 && string(wire.Data) != "null" {
 		if bytes.TrimSpace(wire.Data)[0] != '{' {
-			return Segment{}, fmt.Errorf("\"data\" must be an object, not %s", jsonKind(wire.Data))
+			return Segment{}, fmt.Errorf("\"data\" must be an object, not %s", JSONKind(wire.Data))
 		}
 		dec := json.NewDecoder(bytes.NewReader(wire.Data))
 		dec.UseNumber()

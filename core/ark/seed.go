@@ -130,7 +130,7 @@ func decodeBody(body []byte) (map[string]json.RawMessage, error) {
 		return nil, core.Errorf(core.CodeBadJSON, "the body has more data after its JSON object (at byte %d)", len(body)-len(rest))
 	}
 	if raw[0] != '{' {
-		return nil, core.Errorf(core.CodeBadJSON, "the body must be a JSON object, not %s", rawKind(raw))
+		return nil, core.Errorf(core.CodeBadJSON, "the body must be a JSON object, not %s", core.JSONKind(raw))
 	}
 	var fields map[string]json.RawMessage
 	if err := json.Unmarshal(raw, &fields); err != nil { // cannot fail on a valid object
@@ -161,7 +161,7 @@ func decodeID(field string, raw json.RawMessage) (string, error) {
 			return "", err
 		}
 	default:
-		return "", core.Errorf(core.CodeBadParam, "%s must be a number or a string of digits, not %s", field, rawKind(raw))
+		return "", core.Errorf(core.CodeBadParam, "%s must be a number or a string of digits, not %s", field, core.JSONKind(raw))
 	}
 	n, err := strconv.ParseInt(s, 10, 64)
 	switch {
@@ -218,7 +218,7 @@ func decodePhone(field string, raw json.RawMessage) (string, error) {
 			return "", err
 		}
 	default:
-		return "", core.Errorf(core.CodeBadParam, "%s must be a string of digits, not %s", field, rawKind(raw))
+		return "", core.Errorf(core.CodeBadParam, "%s must be a string of digits, not %s", field, core.JSONKind(raw))
 	}
 	given := s
 	s = strings.TrimSpace(s)
@@ -246,27 +246,6 @@ func decodePhone(field string, raw json.RawMessage) (string, error) {
 }
 
 func isNull(raw json.RawMessage) bool { return string(bytes.TrimSpace(raw)) == "null" }
-
-// rawKind names the JSON type of a raw value, for error messages.
-func rawKind(raw json.RawMessage) string {
-	raw = bytes.TrimSpace(raw)
-	if len(raw) == 0 {
-		return "nothing"
-	}
-	switch raw[0] {
-	case '"':
-		return "a string"
-	case '{':
-		return "an object"
-	case '[':
-		return "an array"
-	case 't', 'f':
-		return "a boolean"
-	case 'n':
-		return "null"
-	}
-	return "a number"
-}
 
 // short cuts a caller's text to a length fit for an error message.
 func short(s string) string {
