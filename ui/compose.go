@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -82,6 +83,7 @@ func init() {
 		"Ctrl+Enter sends":                                                "Ctrl+Enter 发送",
 		"Default":                                                         "默认",
 		"… (%d more bytes not shown)":                                     "…（还有 %d 字节未显示）",
+		"the backend's list is not an array of objects: %v": "后端返回的列表不是对象数组：%v",
 	})
 	registerScreen(1, "compose", "Compose", navIcon(theme.IconNameMailSend), func(e *env) screen { return newComposeScreen(e) })
 }
@@ -126,6 +128,13 @@ type composeScreen struct {
 	// request is what Send sends; nil while the message or target has a problem.
 	request *core.Request
 
+	// ready is set once the screen is built: changes before it are not the user's.
+	ready bool
+	// touched is set once the user edited the message or the target, or tried to send. Until
+	// then problems are a neutral hint (grey), not an error (red): a fresh screen has not gone
+	// wrong yet.
+	touched bool
+
 	members map[string][]store.Contact // member lists by source+group, in memory only
 
 	bottom *fyne.Container
@@ -139,7 +148,7 @@ func newComposeScreen(e *env) *composeScreen {
 	s.sourceSel.PlaceHolder = L("Choose a message source.")
 	s.typeRadio = widget.NewRadioGroup([]string{L("Private chat"), L("Group chat")}, func(string) {
 		s.targetName = ""
-		s.refresh()
+		s.edited()
 	})
 	s.typeRadio.Horizontal = true
 	s.typeRadio.Required = true
@@ -147,7 +156,7 @@ func newComposeScreen(e *env) *composeScreen {
 	s.idEntry = newComposeEntry(false, L("QQ number or group number"), s.onSend)
 	s.idEntry.OnChanged = func(string) {
 		s.targetName = ""
-		s.refresh()
+		s.edited()
 	}
 	s.targetLb = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	s.targetLb.Truncation = fyne.TextTruncateEllipsis
@@ -158,11 +167,11 @@ func newComposeScreen(e *env) *composeScreen {
 	s.plain = widget.NewCheck(L("Plain text"), func(bool) { s.onPlainToggled() })
 	s.plainEntry = newComposeEntry(true, L("Type your message…"), s.onSend)
 	s.plainEntry.SetMinRowsVisible(6)
-	s.plainEntry.OnChanged = func(string) { s.refresh() }
+	s.plainEntry.OnChanged = func(string) { s.edited() }
 	s.rowsBox = container.NewVBox()
 	s.addBtn = widget.NewButtonWithIcon(L("Add segment"), theme.ContentAddIcon(), nil)
 	s.addBtn.OnTapped = s.onAddMenu
-	s.segArea = container.NewVBox(s.rowsBox, container.NewHBox(s.addBtn))
+	s.segArea = container.NewVBox(s.rowsBox)
 
 	s.ucbiView = reqMonoLabel()
 	s.onebotView = reqMonoLabel()
@@ -190,11 +199,16 @@ func newComposeScreen(e *env) *composeScreen {
 		container.NewHBox(s.pickBtn, s.recentBtn, s.saveBtn),
 		s.targetLb,
 	)
+	// Add segment sits in the message's header, where it stays in reach however long the
+	// message grows (a new row is scrolled into view).
 	message := container.NewVBox(
-		container.NewBorder(nil, nil, heading(L("Message")), s.plain),
+		container.NewBorder(nil, nil, heading(L("Message")), container.NewHBox(s.addBtn, s.plain)),
 		container.NewStack(s.plainEntry, s.segArea),
 	)
-	s.leftScroll = container.NewVScroll(container.NewVBox(target, widget.NewSeparator(), message))
+	// Room on the right: the inputs do not run into the split's divider or under the scroll bar.
+	left := container.New(layout.NewCustomPaddedLayout(0, 0, 0, 2*theme.Padding()),
+		container.NewVBox(target, widget.NewSeparator(), message))
+	s.leftScroll = container.NewVScroll(left)
 	preview := container.NewVSplit(
 		container.NewBorder(heading(L("UCBI request")), nil, nil, nil, container.NewScroll(s.ucbiView)),
 		container.NewBorder(heading(L("OneBot request")), nil, nil, nil, container.NewScroll(s.onebotView)),
@@ -214,6 +228,7 @@ func newComposeScreen(e *env) *composeScreen {
 
 	s.addRow("text")
 	s.onPlainToggled()
+	s.ready = true
 
 	// Ctrl+Enter (Cmd+Enter) sends from anywhere on the screen; composeEntry covers focused entries.
 	for _, k := range []fyne.KeyName{fyne.KeyReturn, fyne.KeyEnter} {
@@ -411,7 +426,10 @@ func (s *composeScreen) onAddMenu() {
 	items := make([]*fyne.MenuItem, 0, len(segmentKinds))
 	for _, k := range segmentKinds {
 		typ := k.typ
-		items = append(items, fyne.NewMenuItem(L(k.label), func() { s.addRow(typ) }))
+		items = append(items, fyne.NewMenuItem(L(k.label), func() {
+			s.addRow(typ)
+			s.leftScroll.ScrollToBottom()
+		}))
 	}
 	c := s.e.win.Canvas()
 	widget.ShowPopUpMenuAtRelativePosition(fyne.NewMenu("", items...), c, fyne.NewPos(0, s.addBtn.Size().Height), s.addBtn)
@@ -422,7 +440,7 @@ func (s *composeScreen) addRow(typ string) *segmentRow {
 	r := newSegmentRow(s, typ)
 	s.rows = append(s.rows, r)
 	s.layoutRows()
-	s.refresh()
+	s.edited()
 	return r
 }
 
@@ -464,7 +482,24 @@ func (s *composeScreen) rowIndex(r *segmentRow) int {
 	return -1
 }
 
-func (s *composeScreen) segmentsChanged() { s.refresh() }
+func (s *composeScreen) segmentsChanged() { s.edited() }
+
+// edited is every change the user makes to the message or the target: from now on problems are
+// shown as errors.
+func (s *composeScreen) edited() {
+	if s.ready {
+		s.touched = true
+	}
+	s.refresh()
+}
+
+// problemImportance is how problems are shown: a grey hint until the user did something.
+func (s *composeScreen) problemImportance() widget.Importance {
+	if s.touched {
+		return widget.DangerImportance
+	}
+	return widget.LowImportance
+}
 
 func (s *composeScreen) segmentsResized() { s.relayout() }
 
@@ -476,7 +511,7 @@ func (s *composeScreen) moveSegment(r *segmentRow, delta int) {
 	}
 	s.rows[i], s.rows[j] = s.rows[j], s.rows[i]
 	s.layoutRows()
-	s.refresh()
+	s.edited()
 }
 
 func (s *composeScreen) removeSegment(r *segmentRow) {
@@ -486,7 +521,7 @@ func (s *composeScreen) removeSegment(r *segmentRow) {
 	}
 	s.rows = append(s.rows[:i], s.rows[i+1:]...)
 	s.layoutRows()
-	s.refresh()
+	s.edited()
 }
 
 func (s *composeScreen) pickUser(done func(id, name string)) {
@@ -534,10 +569,12 @@ func (s *composeScreen) onPlainToggled() {
 			s.plainEntry.SetText(sb.String())
 		}
 		s.segArea.Hide()
+		s.addBtn.Hide()
 		s.plainEntry.Show()
 	} else {
 		s.plainEntry.Hide()
 		s.segArea.Show()
+		s.addBtn.Show()
 	}
 	s.relayout()
 	s.refresh()
@@ -557,6 +594,7 @@ func (s *composeScreen) message() (core.Message, json.RawMessage, []string) {
 	m := make(core.Message, 0, len(s.rows))
 	src, _ := s.selectedSource()
 	resized := false
+	imp := s.problemImportance()
 	defer func() {
 		if resized {
 			s.relayout()
@@ -575,7 +613,7 @@ func (s *composeScreen) message() (core.Message, json.RawMessage, []string) {
 			msg = stripSegmentPrefix(err.Error())
 			problems = append(problems, fmt.Sprintf(L("Segment %d (%s): %s"), i+1, segmentLabel(r.typ), msg))
 		}
-		if r.showError(msg) {
+		if r.showProblem(msg, imp) {
 			resized = true
 		}
 		m = append(m, seg)
@@ -585,7 +623,7 @@ func (s *composeScreen) message() (core.Message, json.RawMessage, []string) {
 	}
 	raw, err := segCompactJSON(m)
 	if err != nil {
-		problems = append(problems, err.Error())
+		problems = append(problems, errorText(err))
 	}
 	return m, raw, problems
 }
@@ -607,12 +645,50 @@ func composePreviewText(s string) string {
 
 // stripSegmentPrefix drops core's "segment 0 (type): " (the row is named by the caller).
 func stripSegmentPrefix(s string) string {
-	if strings.HasPrefix(s, "segment ") {
-		if i := strings.Index(s, "): "); i > 0 {
-			return s[i+3:]
-		}
+	if _, _, rest, ok := cutSegmentPrefix(s); ok {
+		return rest
 	}
 	return s
+}
+
+// cutSegmentPrefix splits core's "segment 2 (at): data needs user_id" into 2, "at" and the rest.
+func cutSegmentPrefix(s string) (index int, typ, rest string, ok bool) {
+	after, found := strings.CutPrefix(s, "segment ")
+	if !found {
+		return 0, "", s, false
+	}
+	num, after, found := strings.Cut(after, " (")
+	if !found {
+		return 0, "", s, false
+	}
+	typ, rest, found = strings.Cut(after, "): ")
+	if !found {
+		return 0, "", s, false
+	}
+	n, err := strconv.Atoi(num)
+	if err != nil || n < 0 {
+		return 0, "", s, false
+	}
+	return n, typ, rest, true
+}
+
+// segmentErrorText is a core or OneBot error about the whole message in words, with core's
+// "segment 2 (at): " (counted from 0, English) turned into the screen's own row prefix (counted
+// from 1 and translated, as the rows show it). The rest of core's message stays as core said it.
+func (s *composeScreen) segmentErrorText(err error) string {
+	msg := strings.TrimSpace(core.AsError(err).Message)
+	if msg == "" {
+		msg = err.Error()
+	}
+	i, typ, rest, ok := cutSegmentPrefix(msg)
+	if !ok {
+		return msg
+	}
+	label := segmentLabel(typ)
+	if !s.plain.Checked && i < len(s.rows) {
+		label = segmentLabel(s.rows[i].typ)
+	}
+	return fmt.Sprintf(L("Segment %d (%s): %s"), i+1, label, rest)
 }
 
 // refresh rebuilds the request and both previews, lists the problems and enables Send. It runs
@@ -655,9 +731,10 @@ func (s *composeScreen) refresh() {
 	default:
 		action, params, err := onebot.BuildSend(ctx.Target(), m)
 		if err != nil {
-			s.onebotView.SetText(fmt.Sprintf(L("(no request: %s)"), err.Error()))
+			msg := s.segmentErrorText(err)
+			s.onebotView.SetText(fmt.Sprintf(L("(no request: %s)"), msg))
 			if terr == nil && len(mproblems) == 0 {
-				problems = append(problems, errorText(err))
+				problems = append(problems, errorText(errors.New(msg)))
 			}
 		} else {
 			s.onebotView.SetText(composePreviewText("POST /" + action + "\n" + segPrettyJSON(params)))
@@ -665,7 +742,9 @@ func (s *composeScreen) refresh() {
 	}
 
 	text := strings.Join(problems, "\n")
-	if text != s.problems.Text || (text == "") == s.problems.Visible() {
+	imp := s.problemImportance()
+	if text != s.problems.Text || (text == "") == s.problems.Visible() || imp != s.problems.Importance {
+		s.problems.Importance = imp
 		s.problems.SetText(text)
 		if text == "" {
 			s.problems.Hide()
@@ -695,6 +774,11 @@ func (s *composeScreen) refresh() {
 // Send
 
 func (s *composeScreen) onSend() {
+	if !s.touched {
+		// Ctrl+Enter on a fresh screen: what is missing is now an error, not a hint.
+		s.touched = true
+		s.refresh()
+	}
 	if s.sending || s.request == nil {
 		return
 	}
@@ -997,7 +1081,7 @@ func composeParseContacts(res any, kind string) ([]store.Contact, error) {
 	}
 	var items []map[string]json.RawMessage
 	if err := json.Unmarshal(raw, &items); err != nil {
-		return nil, fmt.Errorf("the backend's list is not an array of objects: %v", err)
+		return nil, fmt.Errorf(L("the backend's list is not an array of objects: %v"), err)
 	}
 	str := func(m map[string]json.RawMessage, keys ...string) string {
 		for _, k := range keys {

@@ -498,3 +498,122 @@ func TestComposePreviewTextIsBounded(t *testing.T) {
 }
 
 func utf8ValidPrefix(s string) bool { return strings.ToValidUTF8(s, "\uFFFD") == s }
+
+// A fresh screen has nothing wrong yet: what is missing is a grey hint (Send stays disabled);
+// once the user edits the target or the message, or tries to send, problems turn red.
+func TestComposeProblemsNeutralUntilEdited(t *testing.T) {
+	f := newScreenFixture(t)
+	s := newTestCompose(f)
+	text := s.rows[0]
+	neutral := func(when string) {
+		t.Helper()
+		if !s.sendBtn.Disabled() {
+			t.Fatalf("%s: Send must be disabled", when)
+		}
+		if !s.problems.Visible() || s.problems.Importance != widget.LowImportance ||
+			!strings.Contains(s.problems.Text, "Enter the target id") {
+			t.Fatalf("%s: problems %q (visible %v, importance %v), want a grey hint",
+				when, s.problems.Text, s.problems.Visible(), s.problems.Importance)
+		}
+		if !text.errText.Visible() || text.errText.Importance != widget.LowImportance {
+			t.Fatalf("%s: row problem %q (importance %v), want a grey hint", when, text.errText.Text, text.errText.Importance)
+		}
+	}
+	red := func(when string) {
+		t.Helper()
+		if !s.sendBtn.Disabled() {
+			t.Fatalf("%s: Send must be disabled", when)
+		}
+		if !s.problems.Visible() || s.problems.Importance != widget.DangerImportance {
+			t.Fatalf("%s: problems %q (importance %v), want red", when, s.problems.Text, s.problems.Importance)
+		}
+		if !text.errText.Visible() || text.errText.Importance != widget.DangerImportance {
+			t.Fatalf("%s: row problem %q (importance %v), want red", when, text.errText.Text, text.errText.Importance)
+		}
+	}
+	neutral("fresh screen")
+	// loading the sources again (another screen added one) is not the user's edit
+	f.ui(func() { s.loadSources() })
+	f.wait()
+	neutral("after the sources reloaded")
+	// nor is switching to plain text and back
+	f.ui(func() {
+		test.Tap(s.plain)
+		test.Tap(s.plain)
+	})
+	neutral("after toggling plain text")
+
+	// typing a target id is
+	f.ui(func() { test.Type(s.idEntry, "2") })
+	red("after typing the target id")
+	if strings.Contains(s.problems.Text, "Enter the target id") || !strings.Contains(s.problems.Text, "text is empty") {
+		t.Fatalf("problems = %q", s.problems.Text)
+	}
+	// a fixed message clears the problems entirely
+	f.ui(func() { test.Type(text.fields["text"], "hello") })
+	if s.problems.Visible() || text.errText.Visible() || s.sendBtn.Disabled() {
+		t.Fatalf("valid message: problems %q, row %q", s.problems.Text, text.errText.Text)
+	}
+
+	// Ctrl+Enter on a fresh screen sends nothing, but says what is missing in red
+	s2 := newTestCompose(f)
+	text = s2.rows[0]
+	s = s2
+	neutral("second fresh screen")
+	f.ui(func() { text.fields["text"].TypedShortcut(composeCtrlEnter()) })
+	f.wait()
+	red("after Ctrl+Enter")
+	if n := f.fake.Count("send_group_msg") + f.fake.Count("send_private_msg"); n != 0 {
+		t.Fatalf("an invalid message was sent (%d)", n)
+	}
+
+	// editing the message (not the target) turns them red too
+	s3 := newTestCompose(f)
+	s, text = s3, s3.rows[0]
+	neutral("third fresh screen")
+	f.ui(func() { s.addRow("at") })
+	red("after adding a segment")
+}
+
+// In Chinese the screen's own row messages are translated, and core's "segment 1 (at): …"
+// (English, counted from 0) gets the same prefix the rows use ("第 2 段（@ 提及）：").
+func TestComposeRowMessagesInChinese(t *testing.T) {
+	SetLanguage("zh")
+	t.Cleanup(func() { SetLanguage("en") })
+	f := newScreenFixture(t)
+	s := newTestCompose(f)
+	f.ui(func() {
+		s.setType(core.TypeGroup)
+		test.Type(s.idEntry, "20001")
+		test.Type(s.rows[0].fields["text"], "你好")
+		s.addRow("at")
+	})
+	if !strings.Contains(s.problems.Text, "第 2 段（@ 提及）：data needs user_id or user_tid") {
+		t.Fatalf("at without a user: problems = %q", s.problems.Text)
+	}
+	if got := s.segmentErrorText(core.Errorf(core.CodeBadMessage, "segment 1 (at): data needs user_id or user_tid")); got != "第 2 段（@ 提及）：data needs user_id or user_tid" {
+		t.Fatalf("core's segment prefix: %q", got)
+	}
+	if got := s.segmentErrorText(core.Errorf(core.CodeMissingParam, "the group target has no group_id")); got != "the group target has no group_id" {
+		t.Fatalf("a message without a segment prefix: %q", got)
+	}
+
+	var raw *segmentRow
+	f.ui(func() {
+		test.Tap(s.rows[1].remove)
+		raw = s.addRow("raw")
+		test.Type(raw.fields["data"], `[1, 2]`)
+	})
+	if want := "第 2 段（原始）：数据必须是 JSON 对象，而不是 数组"; !strings.Contains(s.problems.Text, want) {
+		t.Fatalf("raw array: problems = %q, want %q", s.problems.Text, want)
+	}
+	f.ui(func() { raw.fields["data"].SetText(`{} {}`) })
+	if !strings.Contains(s.problems.Text, "数据不是有效的 JSON：不止一个值") {
+		t.Fatalf("raw with two values: problems = %q", s.problems.Text)
+	}
+	for _, line := range strings.Split(s.problems.Text, "\n") {
+		if strings.Contains(line, "Segment") || strings.Contains(line, "segment") {
+			t.Fatalf("an English segment prefix in Chinese: %q", line)
+		}
+	}
+}

@@ -100,7 +100,7 @@ func newContextsScreen(e *env) *contextsScreen {
 	s := &contextsScreen{e: e}
 	s.list = widget.NewList(
 		func() int { return len(s.items) },
-		func() fyne.CanvasObject { return newColumns(0, 150, 130, 135).bold(0) },
+		func() fyne.CanvasObject { return newColumns(0, 150, 130, 170).bold(0) },
 		func(id widget.ListItemID, o fyne.CanvasObject) {
 			if id < 0 || id >= len(s.items) {
 				return
@@ -154,7 +154,7 @@ func (s *contextsScreen) content() fyne.CanvasObject {
 		s.e.win.Canvas().Focus(s.name)
 	})
 	bar := container.NewHBox(heading(L("Saved contexts")), add)
-	header := newColumns(0, 150, 130, 135)
+	header := newColumns(0, 150, 130, 170)
 	header.set(L("Name"), L("Target"), L("Source"), "").bold(-1).show()
 	left := container.NewBorder(container.NewVBox(bar, header), nil, nil, nil,
 		container.NewStack(s.list, container.NewVBox(container.NewPadded(s.empty))))

@@ -165,11 +165,15 @@ func newHistoryScreen(e *env) *historyScreen {
 		s.metaVals[k] = v
 		s.meta.Append(L(k), v)
 	}
+	// The JSON wraps: a long line of a message stays readable without scrolling sideways.
 	s.request = monoLabel()
 	s.response = monoLabel()
+	s.request.Wrapping = fyne.TextWrapBreak
+	s.response.Wrapping = fyne.TextWrapBreak
 	s.sendBtn = widget.NewButtonWithIcon(L("Send again"), theme.MailSendIcon(), s.onSendAgain)
 	s.saveCtxBtn = widget.NewButtonWithIcon(L("Save as context"), theme.ContentAddIcon(), s.onSaveContext)
 	s.note = wrapLabel("")
+	s.note.Hide()
 	s.activity = widget.NewActivity()
 	s.activity.Hide()
 	s.exportBtn = widget.NewButtonWithIcon(L("Export…"), theme.DocumentSaveIcon(), s.onExport)
@@ -204,10 +208,12 @@ func (s *historyScreen) content() fyne.CanvasObject {
 	meta := container.NewVScroll(container.NewVBox(s.title, s.meta, actions, s.note))
 	jsonPane := func(title string, copyBtn *widget.Button, body *widget.Label) fyne.CanvasObject {
 		return container.NewBorder(container.NewBorder(nil, nil, heading(title), copyBtn), nil, nil, nil,
-			container.NewScroll(body))
+			container.NewVScroll(body))
 	}
-	bodies := container.NewGridWithColumns(2,
+	// The request is usually the longer of the two: it gets more of the width.
+	bodies := container.NewHSplit(
 		jsonPane(L("Request"), copyReq, s.request), jsonPane(L("Response"), copyResp, s.response))
+	bodies.Offset = 0.6
 	detail := container.NewHSplit(meta, bodies)
 	detail.Offset = 0.36
 	s.detailBox = container.NewStack(detail, container.NewCenter(s.placeholder))
@@ -215,7 +221,7 @@ func (s *historyScreen) content() fyne.CanvasObject {
 
 	// The list above the detail: the rows need the window's width for their columns.
 	split := container.NewVSplit(listPane, s.detailBox)
-	split.Offset = 0.52
+	split.Offset = 0.44 // the detail shows a call's every field without scrolling
 	return container.NewPadded(container.NewBorder(bar, nil, nil, nil, split))
 }
 
@@ -483,7 +489,7 @@ func (s *historyScreen) loadSources() {
 // showDetail shows one call (nil: none).
 func (s *historyScreen) showDetail(r *core.HistoryRecord) {
 	s.sel = r
-	s.note.SetText("")
+	s.setNote(widget.MediumImportance, "")
 	if s.detailBox == nil {
 		return
 	}
@@ -607,14 +613,25 @@ func (s *historyScreen) onSendAgain() {
 	})
 }
 
+// setNote shows the line under the detail's buttons (hidden while empty, so the detail does not
+// scroll for nothing).
+func (s *historyScreen) setNote(imp widget.Importance, text string) {
+	s.note.Importance = imp
+	s.note.SetText(text)
+	if text == "" {
+		s.note.Hide()
+	} else {
+		s.note.Show()
+	}
+}
+
 // sendAgain re-runs a recorded request through the dispatcher (origin gui).
 func (s *historyScreen) sendAgain(req core.Request) {
 	d := s.e.deps.Dispatcher
 	s.sendBtn.Disable()
 	s.activity.Show()
 	s.activity.Start()
-	s.note.Importance = widget.MediumImportance
-	s.note.SetText(L("Sending…"))
+	s.setNote(widget.MediumImportance, L("Sending…"))
 	s.e.run("history.sent", func() func() {
 		data, err := d.Call(context.Background(), core.OriginGUI, req)
 		return func() {
@@ -622,14 +639,12 @@ func (s *historyScreen) sendAgain(req core.Request) {
 			s.activity.Hide()
 			s.sendBtn.Enable()
 			if err != nil {
-				s.note.Importance = widget.DangerImportance
-				s.note.SetText(fmt.Sprintf(L("Sending again failed: %s"), errorText(err)))
+				s.setNote(widget.DangerImportance, fmt.Sprintf(L("Sending again failed: %s"), errorText(err)))
 			} else {
-				s.note.Importance = widget.SuccessImportance
 				if b, _ := json.Marshal(data); len(b) > 0 && string(b) != "null" && string(b) != "{}" {
-					s.note.SetText(fmt.Sprintf(L("Sent again: %s"), clip(string(b))))
+					s.setNote(widget.SuccessImportance, fmt.Sprintf(L("Sent again: %s"), clip(string(b))))
 				} else {
-					s.note.SetText(L("Sent again."))
+					s.setNote(widget.SuccessImportance, L("Sent again."))
 				}
 			}
 			s.e.notify(topicHistory)

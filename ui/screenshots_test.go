@@ -38,6 +38,8 @@ func TestScreenshots(t *testing.T) {
 			{ID: "lagrange-测试", Via: onebot.Via, URL: "http://127.0.0.1:8083", Flavor: "lagrange"},
 		},
 		seed: seedScreenshotData,
+		// Settings shows where the data lives: a real user's path, not the test's temp dir.
+		deps: func(d *Deps) { d.DataDir = "/home/bot/.local/share/ucbi-console" },
 	})
 	settle := r.idle // every screen's background work goes through env.run
 	settle()
@@ -65,12 +67,63 @@ func TestScreenshots(t *testing.T) {
 	}
 	settle()
 
+	// fillCompose makes the message an operator would send: the saved group 测试群 as the target,
+	// some text, a picture and an @ of 张三, so both previews show a full request and Send is on.
+	fillCompose := func() {
+		s := r.e.screen("compose").(*composeScreen)
+		c := core.Context{Platform: "qq", Via: onebot.Via, Type: core.TypeGroup, GroupID: "20001"}.WithSource("napcat-主号")
+		r.ui(func() {
+			s.useSavedContext(store.NamedContext{Name: "测试群", Context: c})
+			s.rows[0].fields["text"].SetText("大家好，今晚八点开会")
+			img := s.addRow("image")
+			img.fields["url"].SetText("https://example.com/images/agenda.png")
+			at := s.addRow("at")
+			at.userName = "张三" // as the Pick… dialog sets it
+			at.fields["user_id"].SetText("10002")
+			s.leftScroll.ScrollToTop()
+		})
+		settle()
+		r.ui(func() {
+			if s.sendBtn.Disabled() || s.problems.Visible() {
+				t.Errorf("compose: Send disabled=%v, problems %q", s.sendBtn.Disabled(), s.problems.Text)
+			}
+		})
+	}
 	prepare := map[string]func(){
+		"compose": fillCompose,
+		"ark": func() {
+			// A friend card first, then the group card that stays on screen: the past list
+			// shows both (and the card made through the dispatcher above).
+			s := r.e.screen("ark").(*arkScreen)
+			for _, x := range []struct{ kind, id string }{{L("QQ number"), "10002"}, {L("Group number"), "20001"}} {
+				r.ui(func() {
+					s.kind.SetSelected(x.kind)
+					s.idEntry.SetText(x.id)
+				})
+				r.tap(s.genBtn)
+				r.wait("ark.generate")
+			}
+			settle() // the avatar
+			r.ui(func() {
+				if s.card == nil || s.raw == "" || len(s.records) < 2 {
+					t.Errorf("ark: card %v, %d bytes of JSON, %d past cards", s.card != nil, len(s.raw), len(s.records))
+				}
+			})
+		},
 		"history": func() {
 			s := r.e.screen("history").(*historyScreen)
 			r.ui(func() { s.reload() })
 			r.wait("history.page")
-			r.ui(func() { s.list.Select(1) })
+			// the group message sent through the endpoint: a full request and its message id
+			r.ui(func() {
+				for i, rec := range s.rows {
+					if rec.Action == "send_group_message" && rec.Origin == core.OriginUCBI && rec.Outcome == core.OutcomeOK {
+						s.list.Select(i)
+						return
+					}
+				}
+				t.Errorf("history: no group message to select")
+			})
 		},
 		"sources": func() {
 			s := r.e.screen("sources").(*sourcesScreen)
@@ -82,8 +135,10 @@ func TestScreenshots(t *testing.T) {
 		"contexts": func() {
 			s := r.e.screen("contexts").(*contextsScreen)
 			r.ui(func() {
-				if len(s.items) > 0 {
-					s.list.Select(0)
+				for i, nc := range s.items {
+					if nc.Name == "测试群" {
+						s.list.Select(i)
+					}
 				}
 			})
 		},
@@ -129,6 +184,15 @@ func TestScreenshots(t *testing.T) {
 	shoot("history-dark")
 	r.ui(func() { st.theme.SetSelected(L("Light")) })
 	r.wait("setting." + keyTheme)
+
+	// And Compose in English (the window is rebuilt in the new language).
+	st = r.open("settings").(*settingsScreen)
+	r.ui(func() { st.language.SetSelected("English") })
+	r.wait("setting." + keyLang)
+	r.open("compose")
+	settle()
+	fillCompose()
+	shoot("compose-en")
 }
 
 func indexOfSource(list []core.Source, id string) int {
@@ -184,12 +248,12 @@ func seedScreenshotData(db *store.DB) {
 	}{
 		{"测试群", core.Context{Platform: "qq", Via: onebot.Via, Type: core.TypeGroup, GroupID: "20001"}.WithSource("napcat-主号")},
 		{"机器人开发交流", core.Context{Platform: "qq", Via: onebot.Via, Type: core.TypeGroup, GroupID: "20002"}.WithSource("napcat-主号")},
-		{"张三（老张）", core.Context{Platform: "qq", Via: onebot.Via, Type: core.TypePrivate, UserID: "10002"}.WithSource("napcat-主号")},
 		{"备用号值班群", core.Context{Platform: "qq", Via: onebot.Via, Type: core.TypeGroup, GroupID: "736368697"}.WithSource("gocq-备用号")},
 	}
 	for _, x := range ctxs {
 		_ = db.PutContext(x.name, x.c)
 	}
+	_ = db.TouchContext("机器人开发交流")
 	_ = db.TouchContext("测试群")
 }
 

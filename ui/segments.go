@@ -55,18 +55,24 @@ func init() {
 		"Type name":                          "类型名",
 		"Data (JSON object)":                 "数据（JSON 对象）",
 		"the clipboard holds no base64 data": "剪贴板中没有 base64 数据",
-		"the type name must start with * (e.g. *json)":           "类型名必须以 * 开头（例如 *json）",
-		"the type name is empty":                                 "类型名为空",
-		"data is not valid JSON: %v":                             "数据不是有效的 JSON：%v",
-		"data must be a JSON object, not %s":                     "数据必须是 JSON 对象，而不是 %s",
-		"the message id is empty":                                "消息 ID 为空",
-		"the face id is empty":                                   "表情 ID 为空",
-		"ids are digits only":                                    "ID 只能包含数字",
-		"the base64 data is not valid base64":                    "base64 数据无效",
-		"Segment %d (%s): %s":                                    "第 %d 段（%s）：%s",
-		"latitude and longitude must be numbers":                 "纬度和经度必须是数字",
-		"Plain text":                                             "纯文本",
-		"Ctrl+Enter sends":                                       "Ctrl+Enter 发送",
+		"the type name must start with * (e.g. *json)": "类型名必须以 * 开头（例如 *json）",
+		"the type name is empty":                       "类型名为空",
+		"data is not valid JSON: %v":                   "数据不是有效的 JSON：%v",
+		"data must be a JSON object, not %s":           "数据必须是 JSON 对象，而不是 %s",
+		"the message id is empty":                      "消息 ID 为空",
+		"the face id is empty":                         "表情 ID 为空",
+		"ids are digits only":                          "ID 只能包含数字",
+		"the base64 data is not valid base64":          "base64 数据无效",
+		"Segment %d (%s): %s":                          "第 %d 段（%s）：%s",
+		"latitude and longitude must be numbers":       "纬度和经度必须是数字",
+		"more than one value":                          "不止一个值",
+		"a string":                                     "字符串",
+		"a boolean":                                    "布尔值",
+		"an array":                                     "数组",
+		"an object":                                    "对象",
+		"a number":                                     "数字",
+		"Plain text":                                   "纯文本",
+		"Ctrl+Enter sends":                             "Ctrl+Enter 发送",
 		"Name of the segment type, starting with * (e.g. *json)": "段类型名，以 * 开头（例如 *json）",
 	})
 }
@@ -339,12 +345,20 @@ func segValidBase64(s string) bool {
 	return err == nil
 }
 
-// showError shows (or with "" hides) the row's problem; it reports whether the row's height
-// changed, so the screen can lay the rows out again.
+// showError shows (or with "" hides) the row's problem as an error; it reports whether the
+// row's height changed, so the screen can lay the rows out again.
 func (r *segmentRow) showError(msg string) (resized bool) {
+	return r.showProblem(msg, widget.DangerImportance)
+}
+
+// showProblem is showError with the importance to show it in: a grey hint (LowImportance) while
+// the user has not touched the screen yet, red (DangerImportance) after.
+func (r *segmentRow) showProblem(msg string, imp widget.Importance) (resized bool) {
 	was := r.errText.Visible()
-	if r.errText.Text != msg {
-		r.errText.SetText(msg)
+	if r.errText.Text != msg || r.errText.Importance != imp {
+		r.errText.Importance = imp
+		r.errText.Text = msg
+		r.errText.Refresh()
 	}
 	if msg == "" {
 		r.errText.Hide()
@@ -476,7 +490,7 @@ func (r *segmentRow) segment() (core.Segment, error) {
 			return seg, fmt.Errorf(L("data is not valid JSON: %v"), err)
 		}
 		if dec.More() {
-			return seg, fmt.Errorf(L("data is not valid JSON: %v"), "more than one value")
+			return seg, fmt.Errorf(L("data is not valid JSON: %v"), L("more than one value"))
 		}
 		obj, ok := v.(map[string]any)
 		if !ok {
@@ -496,15 +510,15 @@ func segJSONKind(v any) string {
 	case nil:
 		return "null"
 	case string:
-		return "a string"
+		return L("a string")
 	case bool:
-		return "a boolean"
+		return L("a boolean")
 	case []any:
-		return "an array"
+		return L("an array")
 	case map[string]any:
-		return "an object"
+		return L("an object")
 	}
-	return "a number"
+	return L("a number")
 }
 
 func segIsDigits(s string) bool {
