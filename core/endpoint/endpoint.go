@@ -14,9 +14,11 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"ucbi-console/core"
 )
@@ -62,18 +64,29 @@ type CallLog struct {
 
 // String renders the log line `serve` prints.
 func (c CallLog) String() string {
-	s := fmt.Sprintf("%s %-6s %s %s action=%s", c.Time.Format(time.RFC3339), c.Origin, c.Method, c.Path, c.Action)
+	// Built by hand: `serve` writes one per call, on the hot path.
+	b := make([]byte, 0, 160)
+	b = c.Time.AppendFormat(b, time.RFC3339)
+	b = append(b, ' ')
+	b = append(b, c.Origin...)
+	for i := len(c.Origin); i < 6; i++ {
+		b = append(b, ' ')
+	}
+	b = append(append(append(append(b, ' '), c.Method...), ' '), c.Path...)
+	b = append(append(b, " action="...), c.Action...)
 	if c.Source != "" {
-		s += " source=" + c.Source
+		b = append(append(b, " source="...), c.Source...)
 	}
 	if c.Target != "" {
-		s += " target=" + c.Target
+		b = append(append(b, " target="...), c.Target...)
 	}
-	s += fmt.Sprintf(" status=%d %s %s", c.Status, c.Outcome, c.Latency.Round(time.Microsecond))
+	b = strconv.AppendInt(append(b, " status="...), int64(c.Status), 10)
+	b = append(append(append(b, ' '), c.Outcome...), ' ')
+	b = append(b, c.Latency.Round(time.Microsecond).String()...)
 	if c.Error != "" {
-		s += " error=" + c.Error
+		b = append(append(b, " error="...), c.Error...)
 	}
-	return s
+	return string(b)
 }
 
 // Server is the endpoint. Build it with New, then Start it or mount Handler.
@@ -402,6 +415,10 @@ func readBody(w http.ResponseWriter, r *http.Request) ([]byte, *core.Error) {
 	if r.Body == nil {
 		return nil, nil
 	}
+	if r.ContentLength > core.MaxBodyBytes {
+		// Announced too large: say so now rather than wait for a body we would refuse anyway.
+		return nil, core.Errorf(core.CodeTooLarge, "the body is larger than %d bytes", core.MaxBodyBytes)
+	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, core.MaxBodyBytes))
 	if err != nil {
 		var mbe *http.MaxBytesError
@@ -460,7 +477,7 @@ func (s *Server) serveUCBI(w http.ResponseWriter, r *http.Request, st *callState
 
 // jsonOrString keeps a body for history: as JSON when it is, else as a JSON string (cut short).
 func jsonOrString(body []byte) json.RawMessage {
-	if json.Valid(body) {
+	if utf8.Valid(body) && json.Valid(body) {
 		return append(json.RawMessage(nil), body...)
 	}
 	if len(body) > 2048 {

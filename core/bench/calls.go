@@ -1,0 +1,320 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"ucbi-console/store"
+)
+
+const (
+	benchOurToken     = "bench-our-token-0123456789abcdef"
+	benchBackendToken = "bench-backend-token-fedcba9876543210"
+)
+
+// load is one measured load: calls/s and latency percentiles of successful calls.
+type load struct {
+	name     string
+	calls    int
+	errors   int
+	elapsed  time.Duration
+	p50, p99 time.Duration
+	max      time.Duration
+	firstErr string
+	cpu      time.Duration // CPU the middle process (console or proxy) used during the load
+}
+
+// cpuPerCall is the middle process's CPU time per call.
+func (l load) cpuPerCall() time.Duration {
+	if l.calls == 0 {
+		return 0
+	}
+	return l.cpu / time.Duration(l.calls)
+}
+
+func (l load) rate() float64 { return float64(l.calls) / l.elapsed.Seconds() }
+
+func (l load) String() string {
+	s := fmt.Sprintf("  %-34s %9.0f calls/s   p50 %7s   p99 %7s   (%d calls", l.name, l.rate(), us(l.p50), us(l.p99), l.calls)
+	if l.errors > 0 {
+		s += fmt.Sprintf(", %d FAILED: %s", l.errors, l.firstErr)
+	}
+	return s + ")"
+}
+
+func us(d time.Duration) string {
+	if d >= 10*time.Millisecond {
+		return fmt.Sprintf("%.1fms", float64(d)/1e6)
+	}
+	return fmt.Sprintf("%dµs", d.Microseconds())
+}
+
+// caller is one keep-alive HTTP client, with room for every concurrent caller's connection.
+func newClient(conc int) *http.Client {
+	return &http.Client{
+		Timeout: 30 * time.Second,
+		Transport: &http.Transport{
+			Proxy:               nil,
+			DialContext:         (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+			MaxIdleConns:        4 * conc,
+			MaxIdleConnsPerHost: 2 * conc, // ≥ 32: every caller keeps its connection
+			IdleConnTimeout:     time.Minute,
+			DisableCompression:  true,
+		},
+	}
+}
+
+// request describes the call a load makes: method, URL and a body per call number.
+type request struct {
+	url    string
+	header http.Header
+	body   func(n int64) []byte
+}
+
+// runLoads measures several loads of conc callers, d each, interleaved in `rounds` rounds of
+// d/rounds (so that whatever else the machine does hits every load alike). Each caller makes
+// its calls one after the other on its own keep-alive connection; a warm-up opens the
+// connections first. Every loop is bounded by time and by a call count.
+func runLoads(conc int, d time.Duration, rounds int, cpu func() time.Duration, names []string, reqs []request) []load {
+	clients := make([]*http.Client, len(reqs))
+	seqs := make([]atomic.Int64, len(reqs))
+	lats := make([][]time.Duration, len(reqs))
+	res := make([]load, len(reqs))
+	for i := range reqs {
+		clients[i] = newClient(conc)
+		defer clients[i].CloseIdleConnections()
+		res[i].name = names[i]
+	}
+	one := func(i int) (time.Duration, error) {
+		req := reqs[i]
+		hreq, err := http.NewRequest(http.MethodPost, req.url, bytes.NewReader(req.body(seqs[i].Add(1))))
+		if err != nil {
+			return 0, err
+		}
+		for k, v := range req.header {
+			hreq.Header[k] = v
+		}
+		start := time.Now()
+		resp, err := clients[i].Do(hreq)
+		if err != nil {
+			return 0, err
+		}
+		b, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		took := time.Since(start)
+		if err != nil {
+			return 0, err
+		}
+		if resp.StatusCode != http.StatusOK || !successBody(b) {
+			return 0, fmt.Errorf("HTTP %d %.200s", resp.StatusCode, b)
+		}
+		return took, nil
+	}
+	var wg sync.WaitGroup
+	for i := range reqs {
+		for range conc {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for range 10 {
+					_, _ = one(i)
+				}
+			}()
+		}
+		wg.Wait()
+	}
+	const maxCalls = 5_000_000
+	slice := d / time.Duration(rounds)
+	for range rounds {
+		for i := range reqs {
+			perCaller := make([][]time.Duration, conc)
+			errs := make([]int, conc)
+			firstErr := make([]string, conc)
+			var total atomic.Int64
+			cpu0 := cpu()
+			start := time.Now()
+			deadline := start.Add(slice)
+			for c := range conc {
+				wg.Add(1)
+				go func(c int) {
+					defer wg.Done()
+					l := make([]time.Duration, 0, 1<<12)
+					for time.Now().Before(deadline) && total.Add(1) <= maxCalls {
+						took, err := one(i)
+						if err != nil {
+							if errs[c] == 0 {
+								firstErr[c] = err.Error()
+							}
+							errs[c]++
+							continue
+						}
+						l = append(l, took)
+					}
+					perCaller[c] = l
+				}(c)
+			}
+			wg.Wait()
+			res[i].elapsed += time.Since(start)
+			res[i].cpu += cpu() - cpu0
+			for c := range conc {
+				lats[i] = append(lats[i], perCaller[c]...)
+				res[i].errors += errs[c]
+				if res[i].firstErr == "" {
+					res[i].firstErr = firstErr[c]
+				}
+			}
+		}
+	}
+	for i := range reqs {
+		all := lats[i]
+		slices.Sort(all)
+		res[i].calls = len(all)
+		if len(all) > 0 {
+			res[i].p50 = all[len(all)*50/100]
+			res[i].p99 = all[min(len(all)-1, len(all)*99/100)]
+			res[i].max = all[len(all)-1]
+		}
+	}
+	return res
+}
+
+// successBody accepts a OneBot success envelope or a UCBI answer (a JSON object without
+// "error"): enough to tell a real success from an answer that only has status 200.
+func successBody(b []byte) bool {
+	if bytes.Contains(b, []byte(`"retcode":`)) {
+		return bytes.Contains(b, []byte(`"retcode":0`))
+	}
+	return len(b) > 0 && b[0] == '{' && !bytes.Contains(b, []byte(`"error":`))
+}
+
+func oneBotSend(n int64) []byte {
+	return []byte(`{"group_id":20001,"message":"bench message ` + strconv.FormatInt(n, 10) + ` 你好"}`)
+}
+
+func ucbiSend(n int64) []byte {
+	return []byte(`{"action":"send_group_message","context":{"via":"coolq-http-api","group_id":"20001"},"params":{"message":"bench message ` +
+		strconv.FormatInt(n, 10) + ` 你好"}}`)
+}
+
+// benchCalls measures the call paths and prints them; it returns how many targets were missed.
+// The fake backend and the middle box (the console's endpoint and the bare proxy) each run in
+// a process of their own, as NapCat and the console do in real life; this process only calls.
+func benchCalls(c config, tmp string) (int, error) {
+	backend, err := startChild("backend", nil)
+	if err != nil {
+		return 0, err
+	}
+	defer backend.stop()
+	fakeURL := backend.addrs[0]
+	dataDir := filepath.Join(tmp, "endpoint")
+	env := []string{"UCBI_BENCH_DATA=" + dataDir, "UCBI_BENCH_BACKEND=" + fakeURL}
+	if c.cpuprof != "" {
+		env = append(env, "UCBI_BENCH_CPUPROFILE="+c.cpuprof)
+	}
+	middle, err := startChild("middle", env)
+	if err != nil {
+		return 0, err
+	}
+	defer middle.stop()
+	r := struct{ fakeURL, console, proxy string }{fakeURL, middle.addrs[0], middle.addrs[1]}
+	hdr := func(tok string) http.Header { return http.Header{"Authorization": {"Bearer " + tok}} }
+	direct := request{url: r.fakeURL + "/send_group_msg", header: hdr(benchBackendToken), body: oneBotSend}
+	proxy := request{url: "http://" + r.proxy + "/send_group_msg", body: oneBotSend}
+	ours := request{url: "http://" + r.console + "/send_group_msg", header: hdr(benchOurToken), body: oneBotSend}
+	ucbi := request{url: "http://" + r.console + "/", header: hdr(benchOurToken), body: ucbiSend}
+
+	if c.only == "console" { // the console's OneBot route alone, for a profile of its hot path
+		l := runLoads(c.conc, c.duration, 1, middle.cpu, []string{"console /send_group_msg, history on"}, []request{ours})[0]
+		fmt.Println(l)
+		return 0, nil
+	}
+	fmt.Printf("\nOneBot 11 calls: send_group_msg, %d keep-alive callers, %s each (in %d interleaved rounds), fake NapCat on loopback; load average %s\n",
+		c.conc, c.duration, c.rounds, loadAvg())
+	ls := runLoads(c.conc, c.duration, c.rounds, middle.cpu,
+		[]string{"direct to the fake backend", "bare httputil.ReverseProxy", "console /send_group_msg, history on"},
+		[]request{direct, proxy, ours})
+	ld, lp, lo := ls[0], ls[1], ls[2]
+	for _, l := range ls {
+		fmt.Println(l)
+	}
+
+	misses := 0
+	ratio := lo.rate() / lp.rate()
+	added := lo.p99 - lp.p99
+	okRatio, okAdded := ratio >= targetRatio, added <= targetAddedP99
+	for _, ok := range []bool{okRatio, okAdded} {
+		if !ok {
+			misses++
+		}
+	}
+	fmt.Printf("  ratio console / bare proxy: %.2f× calls/s (target ≥ %.1f×) %s\n", ratio, targetRatio, verdict(okRatio))
+	fmt.Printf("  p99 added over the bare proxy: %s (target ≤ %s) %s;  p50 added: %s\n", signed(added), us(targetAddedP99), verdict(okAdded), signed(lo.p50-lp.p50))
+	fmt.Printf("  for reference: console / direct %.2f×, bare proxy / direct %.2f× calls/s\n", lo.rate()/ld.rate(), lp.rate()/ld.rate())
+	fmt.Printf("  CPU per call in the middle process: console %s, bare proxy %s\n", us(lo.cpuPerCall()), us(lp.cpuPerCall()))
+
+	fmt.Printf("\nUCBI calls: POST / send_group_message vs the fake's send_group_msg called directly; load average %s\n", loadAvg())
+	ls = runLoads(c.conc, c.duration, c.rounds, middle.cpu,
+		[]string{"direct to the fake backend", "console POST /, history on"},
+		[]request{direct, ucbi})
+	ld2, lu := ls[0], ls[1]
+	for _, l := range ls {
+		fmt.Println(l)
+	}
+	fmt.Printf("  ratio console UCBI / direct: %.2f× calls/s; p99 added: %s; console CPU per call %s\n", lu.rate()/ld2.rate(), signed(lu.p99-ld2.p99), us(lu.cpuPerCall()))
+
+	// Every call the console answered has its row: stop the console and count them.
+	if err := middle.stop(); err != nil {
+		return misses, err
+	}
+	db, err := store.Open(dataDir)
+	if err != nil {
+		return misses, err
+	}
+	defer db.Close()
+	rows, err := db.HistoryCount()
+	if err != nil {
+		return misses, err
+	}
+	answered := lo.calls + lu.calls
+	fmt.Printf("\nhistory after the loads: %d rows for %d measured successful console calls (+ warm-up and failed calls) — each row durable before its reply\n", rows, answered)
+	if rows < answered {
+		return misses, fmt.Errorf("history has fewer rows (%d) than calls answered ok (%d)", rows, answered)
+	}
+	for _, l := range []load{ld, lp, lo, ld2, lu} {
+		if l.errors > 0 {
+			return misses, fmt.Errorf("%d calls of %q failed, the first with: %s", l.errors, l.name, l.firstErr)
+		}
+	}
+	return misses, nil
+}
+
+// loadAvg is the machine's 1-minute load average (other work skews every figure).
+func loadAvg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "n/a"
+	}
+	f := strings.Fields(string(b))
+	if len(f) == 0 {
+		return "n/a"
+	}
+	return f[0]
+}
+
+func signed(d time.Duration) string {
+	if d < 0 {
+		return "-" + us(-d)
+	}
+	return "+" + us(d)
+}

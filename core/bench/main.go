@@ -1,0 +1,142 @@
+// Command bench measures UCBI Console's hot paths in one run and prints figures and ratios:
+//
+//   - calls through the endpoint's OneBot 11 route (real bbolt store, every history row durable
+//     before its reply) against a bare httputil.ReverseProxy in front of the same fake NapCat,
+//     and the fake called directly for reference;
+//   - calls through the UCBI route (POST / send_group_message) against the fake called directly;
+//   - history: appends (serial and 32 concurrent writers), and pages of a store holding a million
+//     rows (newest 100, a filtered page), with the bytes each row takes on disk.
+//
+// Everything runs on loopback, in a temporary directory removed at the end.
+//
+//	go run ./core/bench               # full run (3 s per load, 1,000,000 rows)
+//	go run ./core/bench --quick       # small numbers, for a CI smoke run
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"runtime"
+	"syscall"
+	"time"
+)
+
+// Targets of the OneBot proxy route (the issue's): at least 0.8× the bare proxy's calls/s, and
+// at most 1 ms added to its p99 latency. The newest history page of a million rows: 5 ms.
+const (
+	targetRatio      = 0.8
+	targetAddedP99   = time.Millisecond
+	targetNewestPage = 5 * time.Millisecond
+)
+
+type config struct {
+	rows     int
+	duration time.Duration
+	conc     int
+	rounds   int
+	quick    bool
+	cpuprof  string
+	only     string
+}
+
+func main() {
+	if runRole() {
+		return
+	}
+	os.Exit(run())
+}
+
+// run runs the bench and returns the exit code: 0 done (targets missed included: the figures
+// depend on the machine), 1 a failure (calls that failed, rows missing), 2 bad flags.
+func run() int {
+	var c config
+	flag.IntVar(&c.rows, "rows", 1_000_000, "history rows for the page benchmarks")
+	flag.DurationVar(&c.duration, "duration", 3*time.Second, "how long each load runs")
+	flag.IntVar(&c.conc, "conc", 32, "concurrent callers")
+	flag.IntVar(&c.rounds, "rounds", 6, "interleaved rounds each load's duration is split into")
+	flag.BoolVar(&c.quick, "quick", false, "small numbers (0.5 s loads, 20,000 rows): a smoke run for CI")
+	flag.StringVar(&c.cpuprof, "cpuprofile", "", "write a CPU profile of the process serving the console (during the call loads) to this file")
+	flag.StringVar(&c.only, "only", "", "run only one part: calls, history, or console (the OneBot route alone, to profile it)")
+	flag.Parse()
+	if c.quick {
+		if !flagSet("rows") {
+			c.rows = 20_000
+		}
+		if !flagSet("duration") {
+			c.duration = 500 * time.Millisecond
+		}
+	}
+	if c.rows < 1000 || c.duration <= 0 || c.duration > 5*time.Minute || c.conc < 1 || c.conc > 1024 || c.rounds < 1 || c.rounds > 100 {
+		fmt.Fprintln(os.Stderr, "bench: --rows must be ≥ 1000, --duration in (0, 5m], --conc in [1, 1024], --rounds in [1, 100]")
+		return 2
+	}
+	switch c.only {
+	case "", "calls", "history", "console":
+	default:
+		fmt.Fprintf(os.Stderr, "bench: --only %q: calls, history or console\n", c.only)
+		return 2
+	}
+	tmp, err := os.MkdirTemp("", "ucbi-bench-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		return 1
+	}
+	defer os.RemoveAll(tmp)
+	// Interrupted: remove the temporary directory (a million-row store is half a gigabyte).
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		<-sig
+		os.RemoveAll(tmp)
+		fmt.Fprintln(os.Stderr, "bench: interrupted")
+		os.Exit(130)
+	}()
+
+	fmt.Printf("ucbi-console bench — %s/%s, %d CPU, GOMAXPROCS %d, %s; %d callers, %s per load, %d history rows\n",
+		runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), runtime.GOMAXPROCS(0), runtime.Version(), c.conc, c.duration, c.rows)
+	if c.quick {
+		fmt.Println("(--quick: short loads and a small store — a smoke run; the figures are indicative only)")
+	}
+	misses := 0
+	if c.only != "history" {
+		n, err := benchCalls(c, tmp)
+		misses += n
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "bench: FAILED:", err)
+			return 1
+		}
+	}
+	if c.only == "" || c.only == "history" {
+		n, err := benchHistory(c, tmp)
+		misses += n
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "bench: FAILED:", err)
+			return 1
+		}
+	}
+	if misses > 0 {
+		fmt.Printf("\n%d target(s) missed (see MISS above)\n", misses)
+	} else if c.only != "console" {
+		fmt.Println("\nall targets met")
+	}
+	return 0
+}
+
+func flagSet(name string) bool {
+	set := false
+	flag.Visit(func(f *flag.Flag) {
+		if f.Name == name {
+			set = true
+		}
+	})
+	return set
+}
+
+func verdict(ok bool) string {
+	if ok {
+		return "PASS"
+	}
+	return "MISS"
+}

@@ -1,0 +1,219 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httputil"
+	"net/url"
+	"os"
+	"os/exec"
+	"runtime/pprof"
+	"strconv"
+	"strings"
+	"time"
+
+	"ucbi-console/core"
+	"ucbi-console/core/cli"
+	"ucbi-console/core/endpoint"
+	"ucbi-console/core/onebot"
+	"ucbi-console/core/onebot/onebottest"
+	"ucbi-console/store"
+)
+
+// The bench runs its servers in child processes (this same binary, re-executed with
+// UCBI_BENCH_ROLE set): "backend" is the fake NapCat, "middle" serves the console's endpoint
+// and the bare reverse proxy. A child prints "READY addr…" once it listens and runs until its
+// standard input closes.
+const roleEnv = "UCBI_BENCH_ROLE"
+
+// runRole runs this process as a child when it was started as one; it returns false otherwise.
+func runRole() bool {
+	role := os.Getenv(roleEnv)
+	if role == "" {
+		return false
+	}
+	var err error
+	switch role {
+	case "backend":
+		err = roleBackend()
+	case "middle":
+		err = roleMiddle()
+	default:
+		err = fmt.Errorf("unknown role %q", role)
+	}
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "bench %s: %v\n", role, err)
+		os.Exit(1)
+	}
+	os.Exit(0)
+	return true
+}
+
+// waitStdin blocks until the parent closes our standard input (or goes away).
+func waitStdin() { _, _ = io.Copy(io.Discard, os.Stdin) }
+
+func roleBackend() error {
+	fake := onebottest.New(onebottest.Options{Flavor: onebottest.NapCat, Token: benchBackendToken, KeepRequests: -1})
+	defer fake.Close()
+	fmt.Printf("READY %s\n", fake.URL())
+	waitStdin()
+	return nil
+}
+
+func roleMiddle() error {
+	dir, backend := os.Getenv("UCBI_BENCH_DATA"), os.Getenv("UCBI_BENCH_BACKEND")
+	if dir == "" || backend == "" {
+		return errors.New("UCBI_BENCH_DATA and UCBI_BENCH_BACKEND must be set")
+	}
+	if p := os.Getenv("UCBI_BENCH_CPUPROFILE"); p != "" {
+		f, err := os.Create(p)
+		if err != nil {
+			return err
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
+	db, err := store.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if err := db.PutSource(core.Source{ID: "napcat", Via: onebot.Via, URL: backend, Token: benchBackendToken,
+		Flavor: "napcat", Default: true}); err != nil {
+		return err
+	}
+	// The console as `serve` runs it: a log line per call (to nowhere here).
+	srv, err := endpoint.New(cli.NewDispatcher(db), endpoint.Options{Listen: "127.0.0.1:0", Token: benchOurToken, Log: io.Discard})
+	if err != nil {
+		return err
+	}
+	if err := srv.Start(); err != nil {
+		return err
+	}
+
+	// The bare proxy: the simplest forwarding a person could write, holding the backend token
+	// the way the console does.
+	target, err := url.Parse(backend)
+	if err != nil {
+		return err
+	}
+	rp := httputil.NewSingleHostReverseProxy(target)
+	rp.Transport = &http.Transport{MaxIdleConns: 256, MaxIdleConnsPerHost: 128, IdleConnTimeout: time.Minute, DisableCompression: true}
+	director := rp.Director
+	rp.Director = func(req *http.Request) {
+		director(req)
+		req.Header.Set("Authorization", "Bearer "+benchBackendToken)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	proxy := &http.Server{Handler: rp, ReadHeaderTimeout: 10 * time.Second}
+	go proxy.Serve(ln)
+	defer proxy.Close()
+
+	fmt.Printf("READY %s %s\n", srv.Addr(), ln.Addr())
+	waitStdin()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	return srv.Shutdown(ctx)
+}
+
+// child is a running child process.
+type child struct {
+	role  string
+	cmd   *exec.Cmd
+	stdin io.WriteCloser
+	addrs []string
+	done  chan error
+}
+
+// startChild re-executes this binary in a role and waits (at most 30 s) for its READY line.
+func startChild(role string, env []string) (*child, error) {
+	exe, err := os.Executable()
+	if err != nil {
+		return nil, err
+	}
+	cmd := exec.Command(exe)
+	cmd.Env = append(append(os.Environ(), roleEnv+"="+role), env...)
+	cmd.Stderr = os.Stderr
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		return nil, err
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	c := &child{role: role, cmd: cmd, stdin: stdin, done: make(chan error, 1)}
+	ready := make(chan []string, 1)
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			if f := strings.Fields(sc.Text()); len(f) > 1 && f[0] == "READY" {
+				ready <- f[1:]
+				break
+			}
+		}
+		_, _ = io.Copy(io.Discard, stdout)
+		c.done <- cmd.Wait()
+	}()
+	select {
+	case c.addrs = <-ready:
+		return c, nil
+	case err := <-c.done:
+		return nil, fmt.Errorf("the %s process ended before it was ready: %v", role, err)
+	case <-time.After(30 * time.Second):
+		_ = cmd.Process.Kill()
+		<-c.done
+		return nil, fmt.Errorf("the %s process was not ready within 30 s", role)
+	}
+}
+
+// cpu is the CPU time (user + system) the child has used so far, from /proc (0 where there is
+// no /proc).
+func (c *child) cpu() time.Duration {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", c.cmd.Process.Pid))
+	if err != nil {
+		return 0
+	}
+	// the command name (field 2) is in parentheses and may hold spaces: count after it
+	s := string(b)
+	f := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
+	if len(f) < 13 {
+		return 0
+	}
+	utime, _ := strconv.ParseInt(f[11], 10, 64)
+	stime, _ := strconv.ParseInt(f[12], 10, 64)
+	const ticks = 100 // USER_HZ: 100 on every Linux the bench runs on
+	return time.Duration(utime+stime) * time.Second / ticks
+}
+
+// stop closes the child's standard input and waits (at most 30 s) for it to finish; it kills
+// the child if it does not. It is safe to call twice.
+func (c *child) stop() error {
+	if c.done == nil {
+		return nil
+	}
+	_ = c.stdin.Close()
+	var err error
+	select {
+	case err = <-c.done:
+	case <-time.After(30 * time.Second):
+		_ = c.cmd.Process.Kill()
+		<-c.done
+		err = fmt.Errorf("the %s process did not stop within 30 s and was killed", c.role)
+	}
+	c.done = nil
+	return err
+}
