@@ -567,3 +567,7 @@ func (db *DB) ExportHistory(w io.Writer, f HistoryFilter) (int, error) {
 	}
 	return written, nil
 }
+
+// HistoryCommits is how many history transactions the writer has committed since Open: with
+// the number of rows appended it shows how many rows share each fsync.
+func (db *DB) HistoryCommits() uint64 { return db.commits.Load() }

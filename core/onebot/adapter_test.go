@@ -174,7 +174,7 @@ func TestSendFailures(t *testing.T) {
 	t.Run("napcat bad params", func(t *testing.T) {
 		s := fake(t, onebottest.Options{Flavor: "napcat"})
 		a := newAdapter(t, core.Source{URL: s.URL()})
-		_, err := a.Send(context.Background(), core.Target{Type: "private", ID: "not-a-number"}, core.Message{{Type: "text", Text: "x"}})
+		_, err := a.Call(context.Background(), "send_private_msg", map[string]any{"user_id": "not-a-number", "message": "x"})
 		e := wantCode(t, err, core.CodeBackendFailed)
 		if e.Retcode != 400 || !strings.HasPrefix(e.Message, "backend failed (retcode 400): ") || e.BackendText == "" {
 			t.Errorf("error = %+v", e)
@@ -183,10 +183,19 @@ func TestSendFailures(t *testing.T) {
 	t.Run("go-cqhttp bad params", func(t *testing.T) {
 		s := fake(t, onebottest.Options{Flavor: "go-cqhttp"})
 		a := newAdapter(t, core.Source{URL: s.URL(), Flavor: "go-cqhttp"})
-		_, err := a.Send(context.Background(), core.Target{Type: "group", ID: "x"}, core.Message{{Type: "text", Text: "x"}})
+		_, err := a.Call(context.Background(), "send_group_msg", map[string]any{"group_id": "x", "message": "x"})
 		e := wantCode(t, err, core.CodeBackendFailed)
 		if e.Retcode != 100 || e.BackendText == "" {
 			t.Errorf("error = %+v", e)
+		}
+	})
+	t.Run("an id that is not a QQ number makes no call", func(t *testing.T) {
+		s := fake(t, onebottest.Options{})
+		a := newAdapter(t, core.Source{URL: s.URL()})
+		_, err := a.Send(context.Background(), core.Target{Type: "group", ID: "99999999999999999999"}, core.Message{{Type: "text", Text: "x"}})
+		wantCode(t, err, core.CodeBadParam)
+		if n := s.Count(""); n != 0 {
+			t.Errorf("the backend was called %d times", n)
 		}
 	})
 	t.Run("discuss makes no call", func(t *testing.T) {

@@ -107,6 +107,7 @@ func New(src core.Source) (*Adapter, error) {
 	// turn the POST into a GET: the 3xx is reported instead).
 	noRedirect := resty.RedirectPolicyFunc(func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse })
 	a.client = resty.NewWithClient(&http.Client{})
+	a.client.GetClient().Transport.(*http.Transport).MaxIdleConnsPerHost = 64 // resty keeps GOMAXPROCS+1: concurrent calls would redial
 	a.client.SetTimeout(src.Timeout())
 	a.client.SetRetryCount(0)
 	a.client.SetLogger(quietLogger{})
@@ -248,7 +249,44 @@ func (a *Adapter) Forward(ctx context.Context, action string, body []byte) (int,
 	if len(bytes.TrimSpace(body)) == 0 {
 		body = []byte("{}")
 	}
-	return a.post(ctx, action, body)
+	return a.forward(ctx, action, body)
+}
+
+// forward is post for the proxy's hot path: the body is passed through as it came, so it skips
+// resty's request building and calls the http.Client that resty configured (same timeout,
+// transport, keep-alive pool and no-redirect policy). The proxy benchmark measured resty's
+// per-request work at about a tenth of the console's CPU per call.
+func (a *Adapter) forward(ctx context.Context, action string, body []byte) (int, []byte, error) {
+	if !validAction(action) {
+		return 0, nil, core.Errorf(core.CodeUnknownAction,
+			"%q is not a OneBot action name (letters, digits, '_', '-' and '.' only)", short(action))
+	}
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	start := time.Now()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, a.actionURL(action), bytes.NewReader(body))
+	if err != nil {
+		return 0, nil, core.Errorf(core.CodeBadParam, "cannot build the request to the backend: %v", a.redact(err.Error()))
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("User-Agent", "ucbi-console")
+	if a.src.Token != "" {
+		req.Header.Set("Authorization", "Bearer "+a.src.Token)
+	}
+	resp, err := a.client.GetClient().Do(req)
+	if err != nil {
+		return 0, nil, a.transportError(ctx, action, err, time.Since(start))
+	}
+	defer resp.Body.Close()
+	reply, err := io.ReadAll(io.LimitReader(resp.Body, MaxReplyBytes+1))
+	if err != nil {
+		return 0, nil, a.transportError(ctx, action, err, time.Since(start))
+	}
+	if len(reply) > MaxReplyBytes {
+		return 0, nil, core.Errorf(core.CodeBackendBadReply, "the backend's reply is larger than %d MiB (POST %s/%s)", MaxReplyBytes>>20, a.shown, action)
+	}
+	return resp.StatusCode, reply, nil
 }
 
 // GetLoginInfo asks get_login_info: the account's id (as user_id and user_tid) and nickname.
@@ -318,7 +356,7 @@ func decodeData(raw json.RawMessage, v any) error {
 }
 
 // BuildSend is the exact OneBot request a send becomes: send_private_msg {user_id, message} or
-// send_group_msg {group_id, message}. Ids are integers when they parse as int64, else strings.
+// send_group_msg {group_id, message}. Ids must be positive 64-bit integers (QQ numbers).
 // Discussion groups → CodeUnsupported; a bad message → CodeBadMessage naming the segment.
 func BuildSend(t core.Target, m core.Message) (string, map[string]any, error) {
 	var action, key string
@@ -338,17 +376,16 @@ func BuildSend(t core.Target, m core.Message) (string, map[string]any, error) {
 	if id == "" {
 		return "", nil, core.Errorf(core.CodeMissingParam, "the %s target has no %s", t.Type, key)
 	}
+	n, err := strconv.ParseInt(id, 10, 64)
+	if err != nil || n <= 0 || strconv.FormatInt(n, 10) != id {
+		// OneBot 11 ids are QQ numbers: anything else would only come back as the backend's
+		// failure, after a round trip, in its words instead of ours.
+		return "", nil, core.Errorf(core.CodeBadParam, "%s %q is not a QQ number (OneBot 11 ids are positive 64-bit integers)", key, short(id))
+	}
 	segs, err := ToOneBot(m)
 	if err != nil {
 		return "", nil, err
 	}
-	return action, map[string]any{key: wireID(id), "message": segs}, nil
+	return action, map[string]any{key: n, "message": segs}, nil
 }
 
-// wireID is an id as OneBot prefers it: an integer when it is one, else the string.
-func wireID(id string) any {
-	if n, err := strconv.ParseInt(id, 10, 64); err == nil && strconv.FormatInt(n, 10) == id {
-		return n
-	}
-	return id
-}
