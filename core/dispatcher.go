@@ -101,21 +101,26 @@ func (d *Dispatcher) CallRecorded(ctx context.Context, origin string, req Reques
 	rec := &HistoryRecord{Time: start, Origin: origin, Action: req.Action}
 	rec.Request, _ = json.Marshal(req)
 	data, err := d.call(ctx, req, rec)
-	rec.LatencyUS = time.Since(start).Microseconds()
-	if err != nil {
-		e := AsError(err)
-		rec.Outcome, rec.ErrorCode, rec.Retcode, rec.Text = OutcomeError, e.Code, e.Retcode, e.Message
-		rec.Response, _ = json.Marshal(ErrorBody(e))
-	} else {
-		rec.Outcome = OutcomeOK
-		rec.Response, _ = json.Marshal(data)
-	}
+	rec.finish(start, data, err)
 	if herr := d.Record(rec); herr != nil {
 		if err == nil {
 			return nil, rec, Errorf(CodeInternal, "the call was made but its history row could not be written: %v", herr)
 		}
 	}
 	return data, rec, err
+}
+
+// finish fills in a history row's latency, outcome and response from a call's result.
+func (r *HistoryRecord) finish(start time.Time, data any, err error) {
+	r.LatencyUS = time.Since(start).Microseconds()
+	if err != nil {
+		e := AsError(err)
+		r.Outcome, r.ErrorCode, r.Retcode, r.Text = OutcomeError, e.Code, e.Retcode, e.Message
+		r.Response, _ = json.Marshal(ErrorBody(e))
+		return
+	}
+	r.Outcome = OutcomeOK
+	r.Response, _ = json.Marshal(data)
 }
 
 // ErrorBody is the endpoint's JSON body for an error.
@@ -482,17 +487,9 @@ func (d *Dispatcher) ArkSharePeer(ctx context.Context, origin, sourceID string, 
 		res, err = d.arkSharePeer(cctx, src, a, r)
 		cancel()
 	}
-	rec.LatencyUS = time.Since(start).Microseconds()
-	if err != nil {
-		e := AsError(err)
-		rec.Outcome, rec.ErrorCode, rec.Retcode, rec.Text = OutcomeError, e.Code, e.Retcode, e.Message
-		rec.Response, _ = json.Marshal(ErrorBody(e))
-	} else {
-		rec.Outcome = OutcomeOK
-		if res.ErrCode != 0 {
-			rec.Outcome, rec.Retcode, rec.Text = OutcomeError, res.ErrCode, res.ErrMsg
-		}
-		rec.Response, _ = json.Marshal(res)
+	rec.finish(start, res, err)
+	if err == nil && res.ErrCode != 0 {
+		rec.Outcome, rec.Retcode, rec.Text = OutcomeError, res.ErrCode, res.ErrMsg
 	}
 	if herr := d.Record(rec); herr != nil && err == nil {
 		err = Errorf(CodeInternal, "the card was made but its history row could not be written: %v", herr)

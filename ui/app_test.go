@@ -125,9 +125,7 @@ func TestShellScreensTranslations(t *testing.T) {
 	for _, v := range contextTypeTitles {
 		keys = append(keys, v)
 	}
-	for _, k := range []string{"Time", "Origin", "Source", "Target", "Outcome", "Latency", "Message ID", "Message"} {
-		keys = append(keys, k)
-	}
+	keys = append(keys, "Time", "Origin", "Source", "Target", "Outcome", "Latency", "Message ID", "Message")
 	for _, k := range keys {
 		if _, has := zh[k]; !has {
 			t.Errorf("%q has no Chinese translation", k)

@@ -68,13 +68,6 @@ func (v *cardView) setError(msg string) {
 	v.Refresh()
 }
 
-// clear shows the empty hint.
-func (v *cardView) clear() {
-	v.card, v.errText = nil, ""
-	v.setTagIcon("")
-	v.Refresh()
-}
-
 func (v *cardView) setTagIcon(u string) {
 	if u == v.tagIconURL {
 		return

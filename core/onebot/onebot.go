@@ -149,6 +149,19 @@ func validAction(name string) bool {
 	return true
 }
 
+// checkCall refuses a malformed action name before anything is sent, and gives a nil ctx a
+// background one.
+func (a *Adapter) checkCall(ctx context.Context, action string) (context.Context, error) {
+	if !validAction(action) {
+		return ctx, core.Errorf(core.CodeUnknownAction,
+			"%q is not a OneBot action name (letters, digits, '_', '-' and '.' only)", short(action))
+	}
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	return ctx, nil
+}
+
 func (a *Adapter) actionURL(action string) string {
 	u := a.base + "/" + action
 	if a.query != "" {
@@ -161,12 +174,9 @@ func (a *Adapter) actionURL(action string) string {
 // CodeUnknownAction for a malformed action name, CodeBackendTimeout or CodeBackendDown for a
 // transport failure.
 func (a *Adapter) post(ctx context.Context, action string, body []byte) (int, []byte, error) {
-	if !validAction(action) {
-		return 0, nil, core.Errorf(core.CodeUnknownAction,
-			"%q is not a OneBot action name (letters, digits, '_', '-' and '.' only)", short(action))
-	}
-	if ctx == nil {
-		ctx = context.Background()
+	ctx, err := a.checkCall(ctx, action)
+	if err != nil {
+		return 0, nil, err
 	}
 	start := time.Now()
 	resp, err := a.client.R().
@@ -257,12 +267,9 @@ func (a *Adapter) Forward(ctx context.Context, action string, body []byte) (int,
 // transport, keep-alive pool and no-redirect policy). The proxy benchmark measured resty's
 // per-request work at about a tenth of the console's CPU per call.
 func (a *Adapter) forward(ctx context.Context, action string, body []byte) (int, []byte, error) {
-	if !validAction(action) {
-		return 0, nil, core.Errorf(core.CodeUnknownAction,
-			"%q is not a OneBot action name (letters, digits, '_', '-' and '.' only)", short(action))
-	}
-	if ctx == nil {
-		ctx = context.Background()
+	ctx, err := a.checkCall(ctx, action)
+	if err != nil {
+		return 0, nil, err
 	}
 	start := time.Now()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, a.actionURL(action), bytes.NewReader(body))
@@ -388,4 +395,3 @@ func BuildSend(t core.Target, m core.Message) (string, map[string]any, error) {
 	}
 	return action, map[string]any{key: n, "message": segs}, nil
 }
-
