@@ -62,32 +62,8 @@ func TestKill9DuringLoad(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	args, _ := json.Marshal([]string{"serve", "--data", dir, "--listen", "127.0.0.1:0", "--token", liveOurToken})
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), childEnv+"="+string(args))
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var stderr lockedBuffer
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	addrCh := make(chan string, 1)
-	var out lockedBuffer
-	go func() {
-		sc := bufio.NewScanner(stdout)
-		for sc.Scan() {
-			line := sc.Text()
-			out.Write([]byte(line + "\n"))
-			if _, rest, ok := strings.Cut(line, "serving on http://"); ok {
-				addrCh <- strings.Fields(rest)[0]
-			}
-		}
-		exited <- cmd.Wait()
-	}()
+	child := startServe(t, dir)
+	addr, cmd, exited, out, stderr := child.addr, child.cmd, child.exited, &child.out, &child.stderr
 	killed := false
 	defer func() {
 		if !killed {
@@ -95,15 +71,6 @@ func TestKill9DuringLoad(t *testing.T) {
 			<-exited
 		}
 	}()
-	var addr string
-	select {
-	case addr = <-addrCh:
-	case err := <-exited:
-		killed = true
-		t.Fatalf("serve ended before listening: %v\n%s%s", err, out.String(), stderr.String())
-	case <-time.After(60 * time.Second): // a real process starting: poll with a deadline
-		t.Fatalf("serve did not start listening within 60 s\n%s%s", out.String(), stderr.String())
-	}
 
 	// The load: senders each make up to perSender calls, alternating the OneBot route and the
 	// UCBI root, every message carrying a unique marker. After killAfter successes the child
@@ -213,4 +180,50 @@ func TestKill9DuringLoad(t *testing.T) {
 		}
 	}
 	t.Logf("%d calls answered ok before/around the kill; %d rows in history; the backend got %d sends", len(succeeded), len(inHistory), fake.Count("send_group_msg"))
+}
+
+// serveChild is a real `ucbi-console serve` running in a child process (the test binary
+// re-executed through TestMain).
+type serveChild struct {
+	cmd         *exec.Cmd
+	addr        string
+	exited      chan error
+	out, stderr lockedBuffer
+}
+
+// startServe starts serve on a data dir and waits until it listens. The caller stops it.
+func startServe(t *testing.T, dir string) *serveChild {
+	t.Helper()
+	args, _ := json.Marshal([]string{"serve", "--data", dir, "--listen", "127.0.0.1:0", "--token", liveOurToken})
+	c := &serveChild{cmd: exec.Command(os.Args[0], "-test.run=^$"), exited: make(chan error, 1)}
+	c.cmd.Env = append(os.Environ(), childEnv+"="+string(args))
+	stdout, err := c.cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.cmd.Stderr = &c.stderr
+	if err := c.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	addrCh := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			line := sc.Text()
+			c.out.Write([]byte(line + "\n"))
+			if _, rest, ok := strings.Cut(line, "serving on http://"); ok {
+				addrCh <- strings.Fields(rest)[0]
+			}
+		}
+		c.exited <- c.cmd.Wait()
+	}()
+	select {
+	case c.addr = <-addrCh:
+	case err := <-c.exited:
+		t.Fatalf("serve ended before listening: %v\n%s%s", err, c.out.String(), c.stderr.String())
+	case <-time.After(60 * time.Second): // a real process starting: poll with a deadline
+		_ = c.cmd.Process.Kill()
+		t.Fatalf("serve did not start listening within 60 s\n%s%s", c.out.String(), c.stderr.String())
+	}
+	return c
 }

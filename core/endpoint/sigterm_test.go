@@ -1,0 +1,92 @@
+package endpoint_test
+
+import (
+	"io"
+	"net/http"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"ucbi-console/core"
+	"ucbi-console/core/onebot"
+	"ucbi-console/core/onebot/onebottest"
+	"ucbi-console/store"
+)
+
+// TestServeStopsCleanlyOnSIGTERM sends SIGTERM to a real serve process while a call is in
+// flight: the call still gets its answer, the process exits 0 saying it stopped, and the data
+// dir opens again at once (the database was closed, not left locked) with the call's row.
+func TestServeStopsCleanlyOnSIGTERM(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a child process")
+	}
+	fake := onebottest.New(onebottest.Options{Flavor: onebottest.NapCat, Delay: 700 * time.Millisecond})
+	defer fake.Close()
+	dir := t.TempDir()
+	db, err := store.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.PutSource(core.Source{ID: "napcat", Via: onebot.Via, URL: fake.URL(), Flavor: "napcat", Default: true}); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	child := startServe(t, dir)
+	defer func() { _ = child.cmd.Process.Kill() }()
+
+	type result struct {
+		status int
+		body   string
+		err    error
+	}
+	answered := make(chan result, 1)
+	go func() {
+		req, _ := http.NewRequest("POST", "http://"+child.addr+"/", strings.NewReader(`{"action":"send_group_message","params":{"group_id":"20001","message":"sigterm-in-flight"}}`))
+		req.Header.Set("Authorization", "Bearer "+liveOurToken)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			answered <- result{err: err}
+			return
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		answered <- result{status: resp.StatusCode, body: string(b)}
+	}()
+	// Signal once the backend has the call: it is then in flight in the console.
+	for deadline := time.Now().Add(30 * time.Second); fake.Count("send_group_msg") == 0; {
+		if time.Now().After(deadline) {
+			t.Fatal("the call never reached the backend")
+		}
+		time.Sleep(5 * time.Millisecond) // polling a real process, with a deadline
+	}
+	if err := child.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	r := <-answered
+	if r.err != nil || r.status != 200 || !strings.Contains(r.body, "message_id") {
+		t.Fatalf("the in-flight call was not answered: %+v", r)
+	}
+	select {
+	case err := <-child.exited:
+		if err != nil {
+			t.Fatalf("serve exited with %v\n%s%s", err, child.out.String(), child.stderr.String())
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("serve did not exit after SIGTERM")
+	}
+	if out := child.out.String(); !strings.Contains(out, "finishing in-flight calls") || !strings.Contains(out, "stopped") {
+		t.Fatalf("serve's output: %s", out)
+	}
+	db, err = store.Open(dir) // within Open's 1 s lock timeout: the file was closed
+	if err != nil {
+		t.Fatalf("reopen after SIGTERM: %v", err)
+	}
+	defer db.Close()
+	rows := allRows(t, db)
+	if len(rows) != 1 || rows[0].Message != "sigterm-in-flight" || rows[0].Outcome != core.OutcomeOK {
+		t.Fatalf("history after SIGTERM: %+v", rows)
+	}
+}
