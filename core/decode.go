@@ -51,6 +51,9 @@ func DecodeRequest(body []byte) (Request, error) {
 		if err := json.Unmarshal(raw, &req.Params); err != nil {
 			return req, Errorf(CodeBadParam, "\"params\": %v", err)
 		}
+		// OneBot-style bots put their token in the parameters too: it is never a parameter
+		// (it would reach the backend and the history row).
+		delete(req.Params, "access_token")
 	}
 	return req, nil
 }

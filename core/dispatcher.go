@@ -414,7 +414,9 @@ func (d *Dispatcher) Probe(ctx context.Context, sources []Source) []bool {
 			defer wg.Done()
 			ok := false
 			if a, err := d.adapter(s); err == nil {
-				pctx, cancel := context.WithTimeout(ctx, d.ProbeTimeout)
+				// Not the caller's context: a caller that hangs up must not mark the
+				// source unavailable for everyone for ProbeTTL.
+				pctx, cancel := context.WithTimeout(context.Background(), d.ProbeTimeout)
 				_, err = a.GetLoginInfo(pctx)
 				cancel()
 				ok = err == nil

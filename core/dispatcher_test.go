@@ -312,6 +312,10 @@ func TestDecodeRequestErrors(t *testing.T) {
 	if b, _ := json.Marshal(req.Context); !strings.Contains(string(b), `"user_id":"12345678"`) {
 		t.Fatalf("ids must be emitted as strings: %s", b)
 	}
+	req, err = DecodeRequest([]byte(`{"action":"*get_group_list","params":{"access_token":"napcat-secret","no_cache":true}}`))
+	if err != nil || req.Params["access_token"] != nil || req.Params["no_cache"] == nil {
+		t.Fatalf("a token in params must never be a parameter: %v %v", req.Params, err)
+	}
 }
 
 func FuzzDecodeRequest(f *testing.F) {

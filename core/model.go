@@ -9,6 +9,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -326,6 +327,21 @@ func MaskedToken(tok string) string {
 		return "****"
 	}
 	return tok[:2] + "****" + tok[len(tok)-2:]
+}
+
+// ShownURL is the source's URL fit to print: no user info, and no query (which may hold
+// ?access_token=); "?…" marks a query that was left out.
+func (s Source) ShownURL() string {
+	u, err := url.Parse(s.URL)
+	if err != nil {
+		return "(unreadable URL)"
+	}
+	hadQuery := u.RawQuery != "" || u.ForceQuery
+	u.User, u.RawQuery, u.ForceQuery, u.Fragment, u.RawFragment = nil, "", false, "", ""
+	if hadQuery {
+		return u.String() + "?…"
+	}
+	return u.String()
 }
 
 // ContextOf is the context that routes to a source (no target ids).

@@ -278,7 +278,7 @@ func (c *command) sourceAdd(args []string) error {
 	if err := env.DB.PutSource(s); err != nil {
 		return err
 	}
-	fmt.Fprintf(c.stdout, "saved source %s: %s %s (flavor %s%s%s)\n", s.ID, s.Via, s.URL, s.Flavor,
+	fmt.Fprintf(c.stdout, "saved source %s: %s %s (flavor %s%s%s)\n", s.ID, s.Via, s.ShownURL(), s.Flavor,
 		map[bool]string{true: ", default"}[s.Default], tokenNote(s.Token))
 	return nil
 }
@@ -333,7 +333,7 @@ func (c *command) sourceList(args []string) error {
 		if s.Default {
 			def = "yes"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", s.ID, s.Via, s.URL, s.Flavor, def, core.MaskedToken(s.Token))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", s.ID, s.Via, s.ShownURL(), s.Flavor, def, core.MaskedToken(s.Token))
 	}
 	return tw.Flush()
 }
@@ -413,17 +413,18 @@ func (c *command) history(args []string) error {
 	}
 	defer env.Close()
 	var rows []core.HistoryRecord
-	before := uint64(0)
-	for len(rows) < *limit {
-		page, err := env.DB.HistoryPage(before, min(*limit-len(rows), 1000), f)
+	for before := uint64(0); len(rows) < *limit; {
+		// HistoryScan's cursor, not the last row: a filtered read is bounded and may come back
+		// short while older matches remain.
+		page, next, err := env.DB.HistoryScan(before, min(*limit-len(rows), 1000), f)
 		if err != nil {
 			return err
 		}
-		if len(page) == 0 {
+		rows = append(rows, page...)
+		if next == 0 {
 			break
 		}
-		rows = append(rows, page...)
-		before = page[len(page)-1].Seq
+		before = next
 	}
 	if *asJSON {
 		enc := json.NewEncoder(c.stdout)

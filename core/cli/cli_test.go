@@ -132,3 +132,15 @@ func TestArkCommand(t *testing.T) {
 		t.Fatal("go-cqhttp was asked for a card it cannot make")
 	}
 }
+
+func TestSourceURLNeverPrintsItsToken(t *testing.T) {
+	data := t.TempDir()
+	code, out, errs := run(t, data, "source", "add", "--id", "q", "--url", "http://127.0.0.1:1/onebot?access_token=url-secret-42")
+	if code != 0 || strings.Contains(out+errs, "url-secret-42") || !strings.Contains(out, "http://127.0.0.1:1/onebot?…") {
+		t.Fatalf("source add: %d %q %q", code, out, errs)
+	}
+	code, out, _ = run(t, data, "source", "list")
+	if code != 0 || strings.Contains(out, "url-secret-42") || !strings.Contains(out, "?…") {
+		t.Fatalf("source list: %d %q", code, out)
+	}
+}

@@ -1,8 +1,10 @@
 package endpoint
 
 import (
+	"bytes"
 	"encoding/json"
 	"net/http"
+	"regexp"
 	"time"
 
 	"ucbi-console/core"
@@ -86,8 +88,21 @@ func (s *Server) recordRejected(st *callState, origin, action string, body []byt
 	rec := &core.HistoryRecord{Time: st.log.Time, Origin: origin, Action: action, Source: st.log.Source,
 		Outcome: core.OutcomeError, ErrorCode: e.Code, Text: e.Message, LatencyUS: time.Since(st.log.Time).Microseconds()}
 	if len(body) > 0 {
-		rec.Request = jsonOrString(body)
+		rec.Request = jsonOrString(redactAccessToken(s.maskTokens(body)))
 	}
 	rec.Response, _ = json.Marshal(core.ErrorBody(e))
 	_ = s.d.Record(rec)
+}
+
+// accessTokenValue finds an access_token's value in a JSON body ("access_token": "…") or a
+// form/query one (access_token=…), even in a body too broken to decode.
+var accessTokenValue = regexp.MustCompile(`("access_token"\s*:\s*")((?:[^"\\]|\\.)*)("|$)|(access_token=)([^&\s"]*)`)
+
+// redactAccessToken hides the value of any access_token a refused body carries: a bot moved
+// over from NapCat may still send NapCat's token in its body, and history never holds a token.
+func redactAccessToken(b []byte) []byte {
+	if !bytes.Contains(b, []byte("access_token")) {
+		return b
+	}
+	return accessTokenValue.ReplaceAll(b, []byte("${1}${4}****${3}"))
 }

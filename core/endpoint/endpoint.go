@@ -283,6 +283,11 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 				st.log.Outcome = core.OutcomeError
 			}
 		}
+		// The reply leaves before the log line is written: a slow log (a piped stdout) must not
+		// hold every caller's answer.
+		if f, ok := w.(http.Flusher); ok && rw.wrote {
+			f.Flush()
+		}
 		if s.opts.Log != nil {
 			fmt.Fprintln(s.opts.Log, st.log.String())
 		}

@@ -108,7 +108,7 @@ func (s *Server) serveOneBot(w http.ResponseWriter, r *http.Request, st *callSta
 	var echo json.RawMessage
 	fail := func(e *core.Error, body []byte) {
 		if body != nil {
-			s.recordRejected(st, core.OriginOneBot, action, s.maskTokens(body), e)
+			s.recordRejected(st, core.OriginOneBot, action, body, e)
 		}
 		st.log.Outcome, st.log.Error = core.OutcomeError, e.Code
 		if e.Code == core.CodeMethodNotAllowed {
@@ -348,7 +348,7 @@ func envelopeReply(action string, status int, reply []byte, w *wireEnvelope, rc 
 				res.messageID = string(id)
 			}
 		}
-	case rc == 404 || unknownActionText(msg):
+	case rc == 404 || onebot.UnknownActionText(msg):
 		res.code = core.CodeUnknownAction
 	default:
 		res.code = core.CodeBackendFailed
@@ -359,15 +359,17 @@ func envelopeReply(action string, status int, reply []byte, w *wireEnvelope, rc 
 	return res
 }
 
-// unknownActionText recognises the backends' "no such action" words: NapCat's "不支持的Api
-// <name>" (retcode 200), go-cqhttp's API_NOT_FOUND (retcode 404).
-func unknownActionText(s string) bool {
-	return strings.HasPrefix(s, "不支持的Api") || strings.Contains(s, "API_NOT_FOUND") ||
-		strings.Contains(strings.ToLower(s), "unknown action") || strings.Contains(strings.ToLower(s), "not supported action")
-}
-
-// jsonInt reads a whole JSON number (NapCat and go-cqhttp write retcodes as integers).
+// jsonInt reads a whole JSON number, or one written as a string ("0"): NapCat and go-cqhttp
+// write retcodes as integers, but the adapter's envelope reader accepts both, and a success
+// with a quoted retcode must not turn into a failure (the bot would send again).
 func jsonInt(raw json.RawMessage) (int, bool) {
+	if len(raw) > 2 && raw[0] == '"' {
+		var s string
+		if json.Unmarshal(raw, &s) != nil {
+			return 0, false
+		}
+		raw = json.RawMessage(strings.TrimSpace(s))
+	}
 	if len(raw) == 0 || !(raw[0] == '-' || raw[0] >= '0' && raw[0] <= '9') {
 		return 0, false
 	}

@@ -314,10 +314,12 @@ func IsUnknownAction(err error) bool {
 	if e.Retcode == 404 || e.HTTPStatus == http.StatusNotFound {
 		return true
 	}
-	return unknownActionText(e.BackendText)
+	return UnknownActionText(e.BackendText)
 }
 
-func unknownActionText(s string) bool {
+// UnknownActionText reports whether a backend's failure text says it has no such action, in
+// any of the real implementations' words.
+func UnknownActionText(s string) bool {
 	l := strings.ToLower(s)
 	return strings.HasPrefix(l, "不支持的api") || strings.Contains(l, "api_not_found") ||
 		strings.Contains(l, "api not found") || strings.Contains(l, "unknown action") ||
