@@ -195,7 +195,7 @@ func (d *Dispatcher) call(ctx context.Context, req Request, rec *HistoryRecord) 
 	name := strings.TrimPrefix(req.Action, "*")
 	rec.Target = extensionTarget(req.Params)
 	if name == "ArkSharePeer" || name == "send_ark_share" {
-		ar, err := arkRequestFromParams(req.Params)
+		ar, err := DecodeArkRequest(req.Params)
 		if err != nil {
 			return nil, err
 		}
@@ -442,37 +442,6 @@ func (r ArkRequest) TargetString() string {
 		return "phone:" + r.Phone
 	}
 	return ""
-}
-
-func arkRequestFromParams(params map[string]json.RawMessage) (ArkRequest, error) {
-	var r ArkRequest
-	var given []string
-	for _, f := range []struct {
-		name string
-		dst  *string
-	}{{"group_id", &r.GroupID}, {"user_id", &r.UserID}, {"phoneNumber", &r.Phone}, {"phone_number", &r.Phone}} {
-		raw, ok := params[f.name]
-		if !ok || isNull(raw) {
-			continue
-		}
-		id, err := decodeID(raw)
-		if err != nil {
-			return r, Errorf(CodeBadParam, "params.%s: %v", f.name, err)
-		}
-		if id != "" {
-			if *f.dst == "" {
-				given = append(given, f.name)
-			}
-			*f.dst = id
-		}
-	}
-	switch len(given) {
-	case 1:
-		return r, nil
-	case 0:
-		return r, Errorf(CodeMissingParam, "one of group_id, user_id or phoneNumber is required")
-	}
-	return r, Errorf(CodeBadParam, "give exactly one of group_id, user_id or phoneNumber (got %s)", strings.Join(given, " and "))
 }
 
 // ArkSharePeer asks a source ("" = the default) for a recommend card, stores the card and

@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"ucbi-console/core"
 )
@@ -21,21 +20,8 @@ type SeedRequest struct {
 	Echo json.RawMessage
 }
 
-// Request field names. phone_number is NapCat's name for phoneNumber since v4.9.74; we accept
-// both.
-const (
-	fieldGroupID    = "group_id"
-	fieldUserID     = "user_id"
-	fieldPhone      = "phoneNumber"
-	fieldPhoneAlias = "phone_number"
-	fieldEcho       = "echo"
-)
-
-// Phone numbers have this many digits (a leading + not counted).
-const (
-	minPhoneDigits = 5
-	maxPhoneDigits = 20
-)
+// fieldEcho is the request field returned as given in the reply.
+const fieldEcho = "echo"
 
 // DecodeSeedRequest decodes and checks a POST /ArkSharePeer body.
 //
@@ -69,39 +55,7 @@ func DecodeSeedRequest(body []byte) (SeedRequest, error) {
 		req.Echo = append(json.RawMessage(nil), raw...)
 	}
 
-	present := func(key string) bool {
-		raw, ok := fields[key]
-		return ok && !isNull(raw)
-	}
-	var got []string
-	for _, key := range []string{fieldGroupID, fieldUserID} {
-		if present(key) {
-			got = append(got, key)
-		}
-	}
-	switch {
-	case present(fieldPhone):
-		got = append(got, fieldPhone)
-	case present(fieldPhoneAlias):
-		got = append(got, fieldPhoneAlias)
-	}
-	switch len(got) {
-	case 0:
-		return req, core.Errorf(core.CodeMissingParam, "one of group_id, user_id or phoneNumber is required")
-	case 1:
-	default:
-		return req, core.Errorf(core.CodeBadParam,
-			"give exactly one of group_id, user_id or phoneNumber (got %s)", joinAnd(got))
-	}
-
-	switch got[0] {
-	case fieldGroupID:
-		req.Target.GroupID, err = decodeID(fieldGroupID, fields[fieldGroupID])
-	case fieldUserID:
-		req.Target.UserID, err = decodeID(fieldUserID, fields[fieldUserID])
-	default:
-		req.Target.Phone, err = decodePhones(fields, present)
-	}
+	req.Target, err = core.DecodeArkRequest(fields)
 	if err != nil {
 		return SeedRequest{Echo: req.Echo}, err
 	}
@@ -137,134 +91,6 @@ func decodeBody(body []byte) (map[string]json.RawMessage, error) {
 		return nil, core.Errorf(core.CodeBadJSON, "the body is not valid JSON: %v", err)
 	}
 	return fields, nil
-}
-
-// decodeID reads group_id / user_id: a positive whole number within int64, as a JSON integer
-// or a string of digits.
-func decodeID(field string, raw json.RawMessage) (string, error) {
-	var s string
-	switch raw[0] {
-	case '"':
-		if err := json.Unmarshal(raw, &s); err != nil {
-			return "", core.Errorf(core.CodeBadParam, "%s: %v", field, err)
-		}
-		s = strings.TrimSpace(s)
-		if s == "" {
-			return "", core.Errorf(core.CodeBadParam, "%s must not be empty", field)
-		}
-		if !isDigits(s) {
-			return "", core.Errorf(core.CodeBadParam, "%s must be a number or a string of digits, not %s", field, quoteShort(s))
-		}
-	case '-', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9':
-		s = string(raw)
-		if err := checkInteger(field, s); err != nil {
-			return "", err
-		}
-	default:
-		return "", core.Errorf(core.CodeBadParam, "%s must be a number or a string of digits, not %s", field, core.JSONKind(raw))
-	}
-	n, err := strconv.ParseInt(s, 10, 64)
-	switch {
-	case err != nil:
-		return "", core.Errorf(core.CodeBadParam, "%s %s is too large: it must fit in 64 bits", field, short(s))
-	case n <= 0:
-		return "", core.Errorf(core.CodeBadParam, "%s must be a positive number, not %d", field, n)
-	}
-	return strconv.FormatInt(n, 10), nil
-}
-
-// checkInteger rejects JSON numbers with a fraction or exponent, and negative ones.
-func checkInteger(field, lit string) error {
-	if strings.ContainsAny(lit, ".eE") {
-		return core.Errorf(core.CodeBadParam, "%s must be a whole number, not %s", field, short(lit))
-	}
-	if strings.HasPrefix(lit, "-") {
-		return core.Errorf(core.CodeBadParam, "%s must be a positive number, not %s", field, short(lit))
-	}
-	return nil
-}
-
-// decodePhones reads phoneNumber and phone_number (whichever are present) and checks they agree.
-func decodePhones(fields map[string]json.RawMessage, present func(string) bool) (string, error) {
-	var phone, from string
-	for _, key := range []string{fieldPhone, fieldPhoneAlias} {
-		if !present(key) {
-			continue
-		}
-		p, err := decodePhone(key, fields[key])
-		if err != nil {
-			return "", err
-		}
-		if from != "" && p != phone {
-			return "", core.Errorf(core.CodeBadParam,
-				"%s and %s name different numbers (%s, %s): give one of them", from, key, phone, p)
-		}
-		phone, from = p, key
-	}
-	return phone, nil
-}
-
-// decodePhone normalises one phone number: + kept, spaces and dashes dropped, 5–20 digits.
-func decodePhone(field string, raw json.RawMessage) (string, error) {
-	var s string
-	switch raw[0] {
-	case '"':
-		if err := json.Unmarshal(raw, &s); err != nil {
-			return "", core.Errorf(core.CodeBadParam, "%s: %v", field, err)
-		}
-	case '-', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9':
-		s = string(raw)
-		if err := checkInteger(field, s); err != nil {
-			return "", err
-		}
-	default:
-		return "", core.Errorf(core.CodeBadParam, "%s must be a string of digits, not %s", field, core.JSONKind(raw))
-	}
-	given := s
-	s = strings.TrimSpace(s)
-	plus := strings.HasPrefix(s, "+")
-	s = strings.TrimPrefix(s, "+")
-	s = strings.Map(func(r rune) rune {
-		if r == ' ' || r == '-' || r == '\t' || r == '\u3000' {
-			return -1
-		}
-		return r
-	}, s)
-	switch {
-	case s == "" && strings.TrimSpace(given) == "":
-		return "", core.Errorf(core.CodeBadParam, "%s must not be empty", field)
-	case !isDigits(s):
-		return "", core.Errorf(core.CodeBadParam,
-			"%s must be digits with an optional leading +, spaces and dashes allowed; not %s", field, quoteShort(given))
-	case len(s) < minPhoneDigits || len(s) > maxPhoneDigits:
-		return "", core.Errorf(core.CodeBadParam, "%s must have %d to %d digits, not %d", field, minPhoneDigits, maxPhoneDigits, len(s))
-	}
-	if plus {
-		s = "+" + s
-	}
-	return s, nil
-}
-
-func isNull(raw json.RawMessage) bool { return string(bytes.TrimSpace(raw)) == "null" }
-
-// short cuts a caller's text to a length fit for an error message.
-func short(s string) string {
-	const max = 40
-	if utf8.RuneCountInString(s) <= max {
-		return s
-	}
-	r := []rune(s)
-	return string(r[:max]) + "…"
-}
-
-func quoteShort(s string) string { return strconv.Quote(short(s)) }
-
-// joinAnd joins names as "a and b" or "a, b and c".
-func joinAnd(names []string) string {
-	if len(names) <= 1 {
-		return strings.Join(names, "")
-	}
-	return strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1]
 }
 
 // SeedData is the data object of a SeedReply.

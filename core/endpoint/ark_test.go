@@ -142,9 +142,20 @@ func TestArkSharePeerThroughUCBI(t *testing.T) {
 	if status != 200 || m["errCode"] != float64(0) || m["arkJson"] != onebottest.GroupCard("20001", "测试群") {
 		t.Fatalf("*ArkSharePeer: %d %v", status, m)
 	}
-	status, m = r.post(`{"action":"*ArkSharePeer","params":{"group_id":"1","user_id":"2"}}`)
-	if status != 400 || m["error"] != core.CodeBadParam {
-		t.Fatalf("two ids: %d %v", status, m)
+	// the seed's rules, through UCBI too: one decoder serves both routes
+	for _, params := range []string{
+		`{"group_id":"1","user_id":"2"}`,
+		`{"group_id":"abc"}`,
+		`{"user_id":-5}`,
+		`{"phoneNumber":"138 0013 8000","phone_number":"13900139000"}`,
+	} {
+		status, m = r.post(`{"action":"*ArkSharePeer","params":` + params + `}`)
+		if status != 400 || m["error"] != core.CodeBadParam {
+			t.Fatalf("%s: %d %v", params, status, m)
+		}
+	}
+	if n := r.fake.Count("ArkSharePeer"); n != 1 {
+		t.Fatalf("refused requests reached the backend: %d calls", n)
 	}
 }
 
