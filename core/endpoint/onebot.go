@@ -39,22 +39,10 @@ const (
 	RetcodeTimeout      = 1504
 )
 
-var codeRetcode = map[string]int{
-	core.CodeBadJSON: RetcodeBadRequest, core.CodeBadParam: RetcodeBadRequest, core.CodeMissingParam: RetcodeBadRequest,
-	core.CodeBadMessage: RetcodeBadRequest, core.CodeUnknownSource: RetcodeBadRequest, core.CodeUnknownVia: RetcodeBadRequest,
-	core.CodeAmbiguousSource: RetcodeBadRequest, core.CodeUnauthorized: RetcodeUnauthorized, core.CodeForbidden: RetcodeForbidden,
-	core.CodeUnknownAction: RetcodeNotFound, core.CodeMethodNotAllowed: RetcodeMethod, core.CodeTooLarge: RetcodeTooLarge,
-	core.CodeUnsupported: RetcodeUnsupported, core.CodeRateLimited: RetcodeRateLimited, core.CodeBackendFailed: RetcodeBackendBad,
-	core.CodeBackendBadReply: RetcodeBackendBad, core.CodeBackendDown: RetcodeBackendDown, core.CodeBackendTimeout: RetcodeTimeout,
-	core.CodeInternal: RetcodeInternal,
-}
-
-func retcodeFor(code string) int {
-	if rc, ok := codeRetcode[code]; ok {
-		return rc
-	}
-	return RetcodeInternal
-}
+// retcodeFor is the retcode of an envelope the console writes for a core error: 1000 + the
+// code's HTTP status, the same rule as the seed route's (core/ark), so one table (README)
+// explains both.
+func retcodeFor(code string) int { return 1000 + core.StatusForCode(code) }
 
 // envelope is OneBot 11's reply; the console always writes all six fields.
 type envelope struct {
