@@ -334,7 +334,17 @@ func MaskedToken(tok string) string {
 func (s Source) ShownURL() string {
 	u, err := url.Parse(s.URL)
 	if err != nil {
-		return "(unreadable URL)"
+		// Cut what could hold a secret by hand: the query, the fragment and any user info.
+		raw := s.URL
+		if i := strings.IndexAny(raw, "?#"); i >= 0 {
+			raw = raw[:i]
+		}
+		if i := strings.LastIndex(raw, "@"); i >= 0 {
+			if j := strings.Index(raw, "://"); j >= 0 && j < i {
+				raw = raw[:j+3] + raw[i+1:]
+			}
+		}
+		return raw
 	}
 	hadQuery := u.RawQuery != "" || u.ForceQuery
 	u.User, u.RawQuery, u.ForceQuery, u.Fragment, u.RawFragment = nil, "", false, "", ""

@@ -8,6 +8,7 @@ func TestShownURL(t *testing.T) {
 		"http://h:3000/onebot?access_token=napcat-secret": "http://h:3000/onebot?…",
 		"https://user:pass@h/x":                           "https://h/x",
 		"http://h/?":                                      "http://h/?…",
+		"http://u:p@h:3000/x y%zz?access_token=t":         "http://h:3000/x y%zz", // unparsable: cut by hand
 	}
 	for in, want := range cases {
 		if got := (Source{URL: in}).ShownURL(); got != want {

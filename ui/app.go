@@ -54,25 +54,26 @@ import (
 
 func init() {
 	addZH(map[string]string{
-		"Compose":                       "发送消息",
-		"Ark cards":                     "Ark 卡片",
-		"History":                       "历史记录",
-		"Contexts":                      "上下文",
-		"Sources":                       "消息源",
-		"Endpoint":                      "本地接口",
-		"Settings":                      "设置",
-		"File":                          "文件",
-		"View":                          "视图",
-		"Quit":                          "退出",
-		"%d sources":                    "%d 个消息源",
-		"1 source":                      "1 个消息源",
-		"No sources yet":                "尚未添加消息源",
-		"Endpoint: stopped":             "本地接口：未启动",
-		"Endpoint: listening on %s":     "本地接口：正在监听 %s",
-		"Error":                         "错误",
-		"OK":                            "确定",
-		"Cancel":                        "取消",
-		"This screen is not available.": "该页面不可用。",
+		"Cannot save the setting %s: %v": "无法保存设置 %s：%v",
+		"Compose":                        "发送消息",
+		"Ark cards":                      "Ark 卡片",
+		"History":                        "历史记录",
+		"Contexts":                       "上下文",
+		"Sources":                        "消息源",
+		"Endpoint":                       "本地接口",
+		"Settings":                       "设置",
+		"File":                           "文件",
+		"View":                           "视图",
+		"Quit":                           "退出",
+		"%d sources":                     "%d 个消息源",
+		"1 source":                       "1 个消息源",
+		"No sources yet":                 "尚未添加消息源",
+		"Endpoint: stopped":              "本地接口：未启动",
+		"Endpoint: listening on %s":      "本地接口：正在监听 %s",
+		"Error":                          "错误",
+		"OK":                             "确定",
+		"Cancel":                         "取消",
+		"This screen is not available.":  "该页面不可用。",
 		"The Compose screen is not available in this build.": "此版本中没有发送消息页面。",
 	})
 }
@@ -329,7 +330,7 @@ func errorText(err error) string {
 func (e *env) putSetting(key, value string) {
 	e.run("setting."+key, func() func() {
 		if err := e.deps.Store.PutSetting(key, value); err != nil {
-			return func() { e.showError(fmt.Errorf("cannot save the setting %s: %v", key, err)) }
+			return func() { e.showError(fmt.Errorf(L("Cannot save the setting %s: %v"), key, err)) }
 		}
 		return nil
 	})

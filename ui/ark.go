@@ -23,22 +23,23 @@ import (
 
 func init() {
 	addZH(map[string]string{
-		"Past cards":                     "历史卡片",
-		"Make a recommend card":          "生成推荐卡片",
-		"Group number":                   "群号",
-		"QQ number":                      "QQ 号",
-		"Phone number":                   "手机号",
-		"Number":                         "号码",
-		"Kind":                           "类型",
-		"Generate":                       "生成",
-		"Copy JSON":                      "复制 JSON",
-		"Send to…":                       "发送到…",
-		"Card JSON":                      "卡片 JSON",
-		"Copied %d bytes.":               "已复制 %d 字节。",
-		"Asking %s for a card…":          "正在向 %s 请求卡片…",
-		"the default source":             "默认消息源",
-		"Card made by %s (%d ms).":       "卡片由 %s 生成（%d 毫秒）。",
-		"The card could not be made: %s": "无法生成卡片：%s",
+		"The target id must be a number.": "目标 ID 必须是数字。",
+		"Past cards":                      "历史卡片",
+		"Make a recommend card":           "生成推荐卡片",
+		"Group number":                    "群号",
+		"QQ number":                       "QQ 号",
+		"Phone number":                    "手机号",
+		"Number":                          "号码",
+		"Kind":                            "类型",
+		"Generate":                        "生成",
+		"Copy JSON":                       "复制 JSON",
+		"Send to…":                        "发送到…",
+		"Card JSON":                       "卡片 JSON",
+		"Copied %d bytes.":                "已复制 %d 字节。",
+		"Asking %s for a card…":           "正在向 %s 请求卡片…",
+		"the default source":              "默认消息源",
+		"Card made by %s (%d ms).":        "卡片由 %s 生成（%d 毫秒）。",
+		"The card could not be made: %s":  "无法生成卡片：%s",
 		"The backend could not make the card: %s (errCode %d)":                              "后端无法生成卡片：%s（errCode %d）",
 		"The backend's answer is not a card: %s":                                            "后端返回的不是卡片：%s",
 		"A group number: digits only, 5 to 12 of them.":                                     "群号：只能是数字，5 到 12 位。",
@@ -89,6 +90,7 @@ type arkScreen struct {
 	progress  *widget.ProgressBarInfinite
 	status    *widget.Label
 	busy      bool
+	sending   bool // a card is being sent (Send is disabled meanwhile)
 
 	view    *cardView
 	rawView *widget.Label
@@ -361,8 +363,10 @@ func (s *arkScreen) onGenerate() {
 		items, lerr := readCards(st)
 		return func() {
 			s.busy = false
-			s.progress.Stop()
-			s.progress.Hide()
+			if !s.sending {
+				s.progress.Stop()
+				s.progress.Hide()
+			}
 			s.validate()
 			switch {
 			case err != nil:
@@ -398,7 +402,7 @@ func (s *arkScreen) setRaw(raw string, card *ark.Card) {
 	} else {
 		s.copyBtn.Disable()
 	}
-	if card != nil {
+	if card != nil && !s.sending {
 		s.sendBtn.Enable()
 	} else {
 		s.sendBtn.Disable()
@@ -584,6 +588,10 @@ func (s *arkScreen) showSendDialog(saved []store.NamedContext) {
 				ctx = s.sources[j].ContextOf()
 			}
 			tid := strings.TrimSpace(id.Text)
+			if !allDigits(tid) {
+				s.setStatus(widget.DangerImportance, fmt.Sprintf(L("Card not sent: %s"), L("The target id must be a number.")))
+				return
+			}
 			if typ.Selected == L("Private chat") {
 				ctx.Type, ctx.UserID = core.TypePrivate, core.ID(tid)
 			} else {
@@ -598,6 +606,9 @@ func (s *arkScreen) showSendDialog(saved []store.NamedContext) {
 
 // sendCardTo sends the card to ctx through the dispatcher (send_message) in the background.
 func (s *arkScreen) sendCardTo(ctx core.Context, raw string, card *ark.Card, asContact bool) {
+	if s.sending {
+		return
+	}
 	t := ctx.Target()
 	if t.Type == "" || t.ID == "" {
 		s.setStatus(widget.DangerImportance, fmt.Sprintf(L("Card not sent: %s"), L("The target needs a chat type and an id.")))
@@ -611,6 +622,8 @@ func (s *arkScreen) sendCardTo(ctx core.Context, raw string, card *ark.Card, asC
 	msg, _ := segCompactJSON(core.Message{seg})
 	req := core.Request{Action: "send_message", Context: &ctx, Params: map[string]json.RawMessage{"message": msg}}
 	s.setStatus(widget.MediumImportance, L("Sending the card…"))
+	s.sending = true
+	s.sendBtn.Disable()
 	s.progress.Show()
 	s.progress.Start()
 	d := s.e.deps.Dispatcher
@@ -619,8 +632,14 @@ func (s *arkScreen) sendCardTo(ctx core.Context, raw string, card *ark.Card, asC
 		res, err := d.Call(context.Background(), core.OriginGUI, req)
 		elapsed := time.Since(start)
 		return func() {
-			s.progress.Stop()
-			s.progress.Hide()
+			s.sending = false
+			if s.card != nil {
+				s.sendBtn.Enable()
+			}
+			if !s.busy {
+				s.progress.Stop()
+				s.progress.Hide()
+			}
 			switch id := sendMessageID(res); {
 			case err != nil:
 				s.setStatus(widget.DangerImportance, fmt.Sprintf(L("Card not sent: %s"), callErrorText(err)))
@@ -632,4 +651,17 @@ func (s *arkScreen) sendCardTo(ctx core.Context, raw string, card *ark.Card, asC
 			s.e.notify(topicHistory)
 		}
 	})
+}
+
+// allDigits reports whether s is a non-empty run of ASCII digits (a QQ or group number).
+func allDigits(s string) bool {
+	if s == "" {
+		return false
+	}
+	for _, c := range s {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
 }

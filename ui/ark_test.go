@@ -160,6 +160,26 @@ func TestArkGenerateCopyPastAndSend(t *testing.T) {
 	if len(msgs) != 2 || msgs[1][0]["type"] != "contact" || fmt.Sprint(msgs[1][0]["data"]) != "map[id:10002 type:qq]" {
 		t.Fatalf("contact segment: %v", msgs)
 	}
+	// a second send while one is under way is ignored, and Send is disabled meanwhile
+	f.ui(func() {
+		s.sendCardTo(ctx, s.raw, s.card, false)
+		if !s.sendBtn.Disabled() {
+			t.Error("Send should be disabled while a card is sent")
+		}
+		s.sendCardTo(ctx, s.raw, s.card, false)
+	})
+	f.wait()
+	if msgs = sentMessages(t, f.fake, "send_group_msg"); len(msgs) != 3 {
+		t.Fatalf("a double send reached the backend %d times", len(msgs)-2)
+	}
+	f.ui(func() {
+		if s.sendBtn.Disabled() {
+			t.Error("Send should be enabled again after the send")
+		}
+	})
+	if allDigits("") || allDigits("12a") || allDigits("１２") || !allDigits("20001") {
+		t.Error("allDigits")
+	}
 
 	// the Send to… dialog lists the saved context
 	f.ui(func() { test.Tap(s.sendBtn) })

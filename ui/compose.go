@@ -78,6 +78,8 @@ func init() {
 		"%d found":                                                        "找到 %d 个",
 		"Cannot load the list: %s":                                        "无法加载列表：%s",
 		"Cannot read the saved contexts: %s":                              "无法读取已保存的上下文：%s",
+		"Cannot read the recent sends: %s":                                "无法读取最近发送记录：%s",
+		" (retcode %d: %s)":                                               "（返回码 %d：%s）",
 		"Cannot read the message sources: %s":                             "无法读取消息源：%s",
 		"Choose a source first.":                                          "请先选择消息源。",
 		"Ctrl+Enter sends":                                                "Ctrl+Enter 发送",
@@ -871,7 +873,7 @@ func callErrorText(err error) string {
 	e := core.AsError(err)
 	msg := strings.TrimSpace(e.Message)
 	if e.Code == core.CodeBackendFailed && e.BackendText != "" && !strings.Contains(msg, e.BackendText) {
-		msg += fmt.Sprintf(" (retcode %d: %s)", e.Retcode, e.BackendText)
+		msg += fmt.Sprintf(L(" (retcode %d: %s)"), e.Retcode, e.BackendText)
 	}
 	return errorText(errors.New(msg))
 }
@@ -888,12 +890,15 @@ func (s *composeScreen) onSavedAndRecent() {
 	st := s.e.deps.Store
 	s.e.run("compose.targets", func() func() {
 		saved, serr := st.Contexts()
-		recs, _ := st.HistoryPage(0, 200, store.HistoryFilter{})
+		recs, rerr := st.HistoryPage(0, 200, store.HistoryFilter{})
 		recent := composeRecentTargets(recs, 10)
 		return func() {
 			if serr != nil {
 				s.e.showError(fmt.Errorf(L("Cannot read the saved contexts: %s"), serr))
 				return
+			}
+			if rerr != nil {
+				s.setResult(widget.DangerImportance, fmt.Sprintf(L("Cannot read the recent sends: %s"), errorText(rerr)))
 			}
 			s.showTargetsMenu(saved, recent)
 		}
@@ -1012,10 +1017,23 @@ func (s *composeScreen) saveContext(name string, ctx core.Context) {
 	}
 	st := s.e.deps.Store
 	s.e.run("compose.save", func() func() {
-		err := st.PutContext(name, ctx)
+		list, err := st.Contexts()
+		exists := false
+		for _, nc := range list {
+			if nc.Name == name {
+				exists = true
+			}
+		}
+		if err == nil && !exists {
+			err = st.PutContext(name, ctx)
+		}
 		return func() {
 			if err != nil {
 				s.e.showError(err)
+				return
+			}
+			if exists {
+				s.setResult(widget.DangerImportance, fmt.Sprintf(L("A context named %q already exists."), name))
 				return
 			}
 			s.setResult(widget.SuccessImportance, fmt.Sprintf(L("Saved as context “%s”."), name))

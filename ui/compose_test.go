@@ -407,6 +407,17 @@ func TestComposeContextsAndContacts(t *testing.T) {
 	if !strings.Contains(s.result.Text, "dev group") {
 		t.Errorf("result = %q", s.result.Text)
 	}
+	// a second save under the same name is refused, the first context stays
+	other := core.Context{Platform: "qq", Via: onebot.Via, Type: core.TypeGroup, GroupID: "30003"}.WithSource("napcat")
+	f.ui(func() { s.saveContext("dev group", other) })
+	f.wait()
+	saved, _ = f.db.Contexts()
+	if len(saved) != 1 || saved[0].Context.Target().String() != "group:20002" {
+		t.Fatalf("duplicate name overwrote: %+v", saved)
+	}
+	if !strings.Contains(s.result.Text, "already exists") {
+		t.Errorf("result after duplicate = %q", s.result.Text)
+	}
 
 	// friends and groups: fetched through the dispatcher, cached in the store, searchable
 	src, _ := s.selectedSource()

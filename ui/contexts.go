@@ -49,8 +49,11 @@ func init() {
 		"Renamed to %s.":                           "已重命名为 %s。",
 		"From history call #%d: name it and save.": "来自历史调用 #%d：命名后保存。",
 		"No saved contexts yet: create one, or save one from a History call.": "尚无保存的上下文：新建一个，或从历史记录中保存。",
-		"used %s":    "使用于 %s",
-		"never used": "从未使用",
+		"used %s":         "使用于 %s",
+		"never used":      "从未使用",
+		"e.g. Test group": "例如：测试群",
+		"Compose sends to private or group chats.": "发送消息只能发往私聊或群聊。",
+		"Cannot mark %s as used: %s":               "无法将 %s 标记为已使用：%s",
 	})
 }
 
@@ -82,6 +85,9 @@ type contextsScreen struct {
 	list     *widget.List
 	empty    *widget.Label
 	selected string // name being edited; "" = new
+	// reselecting: a reload selects the edited row again; the form keeps its (maybe unsaved)
+	// text instead of being refilled
+	reselecting bool
 
 	formTitle *widget.Label
 	name      *widget.Entry
@@ -115,6 +121,9 @@ func newContextsScreen(e *env) *contextsScreen {
 		},
 	)
 	s.list.OnSelected = func(id widget.ListItemID) {
+		if s.reselecting {
+			return
+		}
 		if id >= 0 && id < len(s.items) {
 			s.edit(s.items[id])
 		}
@@ -125,7 +134,7 @@ func newContextsScreen(e *env) *contextsScreen {
 
 	s.formTitle = heading("")
 	s.name = widget.NewEntry()
-	s.name.SetPlaceHolder("测试群")
+	s.name.SetPlaceHolder(L("e.g. Test group"))
 	s.source = widget.NewSelect(nil, func(string) { s.updateIDLabel() })
 	s.typ = widget.NewSelect(translate([]string{"Private", "Group", "Discussion"}), func(string) { s.updateIDLabel() })
 	s.id = widget.NewEntry()
@@ -189,7 +198,9 @@ func (s *contextsScreen) load() {
 			s.list.UnselectAll()
 			for i, nc := range list {
 				if nc.Name == s.selected {
+					s.reselecting = true
 					s.list.Select(i)
+					s.reselecting = false
 				}
 			}
 			s.list.Refresh()
@@ -202,6 +213,7 @@ func (s *contextsScreen) loadSources() {
 		list, err := s.e.deps.Store.Sources()
 		return func() {
 			if err != nil {
+				s.note.SetText(fmt.Sprintf(L("Cannot read the message sources: %s"), errorText(err)))
 				return
 			}
 			s.sources = list
@@ -291,9 +303,21 @@ func (s *contextsScreen) edit(nc store.NamedContext) {
 	s.id.SetText(t.ID)
 	s.problems.Hide()
 	s.note.SetText("")
+	s.editing(nc.Name, t.Type)
+}
+
+// editing titles the form for the saved context name and enables its buttons. Compose cannot
+// use a discussion context (OneBot 11 has no discussion groups to send to).
+func (s *contextsScreen) editing(name, typ string) {
+	s.formTitle.SetText(fmt.Sprintf(L("Edit context %s"), name))
 	s.renameBtn.Enable()
 	s.deleteBtn.Enable()
-	s.useBtn.Enable()
+	if typ == core.TypeDiscuss {
+		s.useBtn.Disable()
+		s.note.SetText(L("Compose sends to private or group chats."))
+	} else {
+		s.useBtn.Enable()
+	}
 }
 
 // prefillFromHistory starts a new context from a history call's source and target.
@@ -398,6 +422,7 @@ func (s *contextsScreen) onSave() {
 			}
 			s.selected = name
 			s.note.SetText(fmt.Sprintf(L("Saved %s."), name))
+			s.editing(name, c.Target().Type)
 			s.e.notify(topicContexts)
 		}
 	})
@@ -475,13 +500,15 @@ func (s *contextsScreen) onUse() {
 			nc = &s.items[i]
 		}
 	}
-	if nc == nil {
+	if nc == nil || nc.Context.Target().Type == core.TypeDiscuss {
 		return
 	}
 	name, c := nc.Name, nc.Context
 	s.e.run("contexts.touched", func() func() {
 		if err := s.e.deps.Store.TouchContext(name); err != nil {
-			return nil
+			return func() {
+				s.note.SetText(fmt.Sprintf(L("Cannot mark %s as used: %s"), name, errorText(err)))
+			}
 		}
 		return func() { s.e.notify(topicContexts) }
 	})

@@ -9,6 +9,7 @@ import (
 
 	"ucbi-console/core"
 	"ucbi-console/core/onebot"
+	"ucbi-console/store"
 )
 
 func TestContextsCreateRenameDelete(t *testing.T) {
@@ -122,4 +123,35 @@ func TestContextFromHistoryRow(t *testing.T) {
 	if len(list) != 1 || list[0].Context.UserID != "10002" {
 		t.Errorf("stored %+v", list)
 	}
+}
+
+func TestContextsReloadKeepsEditsAndDiscussion(t *testing.T) {
+	r := newRig(t, rigOptions{screen: "contexts",
+		sources: []core.Source{{ID: "napcat-主号", Via: onebot.Via, URL: "http://127.0.0.1:3000", Default: true}},
+		seed: func(db *store.DB) {
+			must(t, db.PutContext("a group", core.Context{Platform: "qq", Via: onebot.Via, Type: core.TypeGroup, GroupID: "20001"}.WithSource("napcat-主号")))
+			must(t, db.PutContext("b discuss", core.Context{Platform: "qq", Via: onebot.Via, Type: core.TypeDiscuss, DiscussID: "30001"}.WithSource("napcat-主号")))
+		}})
+	r.wait("contexts.loaded")
+	r.idle()
+	s := r.e.screen("contexts").(*contextsScreen)
+
+	// an unsaved edit survives a reload (another screen changed the contexts)
+	r.ui(func() { s.list.Select(0) })
+	r.typeIn(s.id, "29999")
+	r.ui(func() { r.e.notify(topicContexts) })
+	r.wait("contexts.loaded")
+	r.ui(func() {
+		if s.id.Text != "29999" || s.selected != "a group" {
+			t.Errorf("after a reload: id %q selected %q", s.id.Text, s.selected)
+		}
+		if s.useBtn.Disabled() {
+			t.Error("a group context can be used in Compose")
+		}
+		// a discussion context cannot be used in Compose, and says why
+		s.list.Select(1)
+		if !s.useBtn.Disabled() || !strings.Contains(s.note.Text, "private or group") {
+			t.Errorf("discussion: use enabled %v, note %q", !s.useBtn.Disabled(), s.note.Text)
+		}
+	})
 }

@@ -46,7 +46,8 @@ func init() {
 		"Save the new token? Bots using the old one will be refused.":               "保存新令牌？使用旧令牌的机器人将被拒绝。",
 		"New token": "新令牌",
 		"Remove the token? Anyone who can reach the endpoint can then send messages.": "移除令牌？之后任何能访问该接口的人都可以发送消息。",
-		"Remove": "移除",
+		"Remove token":               "移除令牌",
+		"Cannot list the routes: %s": "无法列出接口路由：%s",
 		// The endpoint's route descriptions (core/endpoint Routes); unknown ones stay English.
 		"UCBI API: {action, context, params}":                                               "UCBI 接口：{action, context, params}",
 		"recommend friend / group Ark card (exactly one of group_id, user_id, phoneNumber)": "好友 / 群推荐 Ark 卡片（group_id、user_id、phoneNumber 三选一）",
@@ -209,13 +210,18 @@ func (r *endpointRunner) appendLog(calls ...endpoint.CallLog) {
 	}
 }
 
-// routes lists the routes with curl examples for where the endpoint listens (or would).
-func (r *endpointRunner) routes() []endpoint.Route {
+// routes lists the routes with curl examples for where the endpoint listens (or would); err
+// says why there are none when an endpoint cannot be built with the current options.
+func (r *endpointRunner) routes() ([]endpoint.Route, error) {
 	var routes []endpoint.Route
+	var err error
 	if r.srv != nil {
 		routes = r.srv.Routes()
-	} else if srv, err := r.e.deps.newEndpoint(r.options()); err == nil {
-		routes = srv.Routes()
+	} else {
+		var srv Endpoint
+		if srv, err = r.e.deps.newEndpoint(r.options()); err == nil {
+			routes = srv.Routes()
+		}
 	}
 	out := make([]endpoint.Route, len(routes))
 	for i, rt := range routes {
@@ -227,7 +233,7 @@ func (r *endpointRunner) routes() []endpoint.Route {
 		}
 		out[i] = rt
 	}
-	return out
+	return out, err
 }
 
 // endpointScreen shows and controls the local endpoint.
@@ -304,7 +310,7 @@ func newEndpointScreen(e *env) *endpointScreen {
 				outcome = c.Error
 			}
 			cols.set(c.Time.Format("15:04:05"), fmt.Sprint(c.Status), c.Method+" "+c.Path, c.Action, c.Source, target,
-				fmt.Sprintf("%d ms", c.Latency.Milliseconds()), outcome)
+				fmt.Sprintf(L("%d ms"), c.Latency.Milliseconds()), outcome)
 			if c.Status >= 400 || c.Outcome == core.OutcomeError {
 				cols.importance(1, widget.DangerImportance).importance(7, widget.DangerImportance)
 			} else {
@@ -385,8 +391,14 @@ func (s *endpointScreen) refresh() {
 }
 
 func (s *endpointScreen) refreshRoutes() {
-	s.routes = s.r.routes()
+	routes, err := s.r.routes()
+	s.routes = routes
 	objs := []fyne.CanvasObject{}
+	if err != nil {
+		msg := wrapLabel(fmt.Sprintf(L("Cannot list the routes: %s"), errorText(err)))
+		msg.Importance = widget.DangerImportance
+		objs = append(objs, msg)
+	}
 	if s.r.token != "" {
 		tip := widget.NewLabel(L("Examples use $TOKEN: export TOKEN=<your token>"))
 		tip.Importance = widget.LowImportance
@@ -486,7 +498,7 @@ func (s *endpointScreen) onCopyToken() {
 }
 
 func (s *endpointScreen) onClearToken() {
-	s.e.confirm(L("Token"), L("Remove the token? Anyone who can reach the endpoint can then send messages."), L("Remove"), func() {
+	s.e.confirm(L("Token"), L("Remove the token? Anyone who can reach the endpoint can then send messages."), L("Remove token"), func() {
 		s.r.token = ""
 		s.e.putSetting(keyEndpointToken, "")
 		s.refresh()

@@ -41,26 +41,30 @@ func init() {
 		"%d matching calls loaded": "已加载 %d 条匹配的调用",
 		" (scroll for more)":       "（向下滚动加载更多）",
 		"Select a call to see its request and response.": "选择一条调用以查看请求和响应。",
-		"Origin":                   "来源",
-		"Message":                  "消息",
-		"Message ID":               "消息 ID",
-		"Error":                    "错误",
-		"Retcode":                  "返回码",
-		"Response":                 "响应",
-		"Send again":               "再次发送",
-		"Save as context":          "保存为上下文",
-		"Copy request":             "复制请求",
-		"Copy response":            "复制响应",
-		"Sending…":                 "正在发送…",
-		"Sent again: %s":           "已再次发送：%s",
-		"Sent again.":              "已再次发送。",
-		"Sending again failed: %s": "再次发送失败：%s",
-		"Send again %s to %s?":     "再次发送 %s 到 %s？",
-		"Exporting…":               "正在导出…",
-		"Exported %d calls to %s":  "已导出 %d 条调用到 %s",
-		"Export failed: %s":        "导出失败：%s",
-		"(truncated)":              "（已截断）",
-		"(none)":                   "（无）",
+		"Origin":                     "来源",
+		"Message":                    "消息",
+		"Message ID":                 "消息 ID",
+		"Error":                      "错误",
+		"Retcode":                    "返回码",
+		"Response":                   "响应",
+		"Send again":                 "再次发送",
+		"Save as context":            "保存为上下文",
+		"Copy request":               "复制请求",
+		"Copy response":              "复制响应",
+		"Sending…":                   "正在发送…",
+		"Sent again: %s":             "已再次发送：%s",
+		"Sent again.":                "已再次发送。",
+		"Sending again failed: %s":   "再次发送失败：%s",
+		"Send again %s to %s?":       "再次发送 %s 到 %s？",
+		"Exporting…":                 "正在导出…",
+		"Exported %d calls to %s":    "已导出 %d 条调用到 %s",
+		"Export failed: %s":          "导出失败：%s",
+		"(truncated)":                "（已截断）",
+		"(none)":                     "（无）",
+		"Cannot count the calls: %s": "无法统计调用数：%s",
+		"%.0f s":                     "%.0f 秒",
+		"%.1f s":                     "%.1f 秒",
+		"%d ms":                      "%d 毫秒",
 	})
 }
 
@@ -75,9 +79,14 @@ type historyScreen struct {
 	more    bool   // another page may exist
 	next    uint64 // where the next read goes on from (store.HistoryScan's cursor)
 	loading bool
-	gen     int // bumped by every new query: late pages of an old one are dropped
-	filter  store.HistoryFilter
-	total   int
+	gen     int    // bumped by every new query: late pages of an old one are dropped
+	top     uint64 // the newest seq of the whole history already scanned (fetchNewer reads on from it)
+	// fetching: a fetchNewer read is under way; pendingNewer: fetchNewer was asked for
+	// while a read was under way, so it runs again once that read is done
+	fetching     bool
+	pendingNewer bool
+	filter       store.HistoryFilter
+	total        int
 
 	list    *widget.List
 	count   *widget.Label
@@ -280,11 +289,11 @@ func (s *historyScreen) updateRow(id widget.ListItemID, c *columns) {
 func formatLatency(d time.Duration) string {
 	switch {
 	case d >= 10*time.Second:
-		return fmt.Sprintf("%.0f s", d.Seconds())
+		return fmt.Sprintf(L("%.0f s"), d.Seconds())
 	case d >= time.Second:
-		return fmt.Sprintf("%.1f s", d.Seconds())
+		return fmt.Sprintf(L("%.1f s"), d.Seconds())
 	}
-	return fmt.Sprintf("%d ms", d.Milliseconds())
+	return fmt.Sprintf(L("%d ms"), d.Milliseconds())
 }
 
 func oneLine(s string) string {
@@ -329,27 +338,56 @@ func (s *historyScreen) reload() {
 	s.loading = true
 	s.count.SetText(L("Loading…"))
 	s.e.run("history.page", func() func() {
-		page, next, err := s.e.deps.Store.HistoryScan(0, historyPage, f)
-		total, _ := s.e.deps.Store.HistoryCount()
+		var top uint64
+		newest, err := s.e.deps.Store.HistoryPage(0, 1, store.HistoryFilter{})
+		if len(newest) > 0 {
+			top = newest[0].Seq
+		}
+		var page []core.HistoryRecord
+		var next uint64
+		if err == nil {
+			page, next, err = s.e.deps.Store.HistoryScan(0, historyPage, f)
+		}
+		if len(page) > 0 && page[0].Seq > top {
+			top = page[0].Seq
+		}
+		total, cerr := s.e.deps.Store.HistoryCount()
 		return func() {
 			if g != s.gen {
 				return
 			}
 			s.loading = false
+			defer s.runPendingNewer()
 			if err != nil {
 				s.count.SetText(errorText(err))
 				return
 			}
-			s.rows, s.total = page, total
+			s.rows, s.total, s.top = page, total, top
 			s.next, s.more = next, next != 0
 			s.list.UnselectAll()
 			s.showDetail(nil)
 			s.list.ScrollToTop() // before Refresh: rows at the old offset would ask for more
 			s.list.Refresh()
 			s.updateCount()
+			s.showCountError(cerr)
 			s.keepSearching(page)
 		}
 	})
+}
+
+// showCountError adds a failed HistoryCount to the status line.
+func (s *historyScreen) showCountError(err error) {
+	if err != nil {
+		s.count.SetText(s.count.Text + " · " + fmt.Sprintf(L("Cannot count the calls: %s"), errorText(err)))
+	}
+}
+
+// runPendingNewer runs the fetchNewer that was asked for while a read was under way.
+func (s *historyScreen) runPendingNewer() {
+	if s.pendingNewer && !s.loading && !s.fetching {
+		s.pendingNewer = false
+		s.fetchNewer()
+	}
 }
 
 // keepSearching reads on when a filtered read found nothing within its bounded scan but older
@@ -376,6 +414,7 @@ func (s *historyScreen) loadMore() {
 				return
 			}
 			s.loading = false
+			defer s.runPendingNewer()
 			if err != nil {
 				s.more = false
 				s.count.SetText(errorText(err))
@@ -391,34 +430,49 @@ func (s *historyScreen) loadMore() {
 	})
 }
 
-// fetchNewer puts calls recorded since the last read on top (auto refresh).
+// fetchNewer puts calls recorded since the last read on top (auto refresh). It reads only the
+// rows newer than the newest one already scanned (s.top) and filters them here, so a filter
+// that matches nothing does not rescan the whole history on every call.
 func (s *historyScreen) fetchNewer() {
-	if s.loading {
+	if s.loading || s.fetching {
+		s.pendingNewer = true
 		return
 	}
-	if len(s.rows) == 0 {
-		s.reload()
-		return
-	}
-	g, f, top := s.gen, s.filter, s.rows[0].Seq
+	s.fetching = true
+	g, f, top := s.gen, s.filter, s.top
 	s.e.run("history.newer", func() func() {
-		page, err := s.e.deps.Store.HistoryPage(0, historyPage, f)
-		total, _ := s.e.deps.Store.HistoryCount()
+		page, err := s.e.deps.Store.HistoryPage(0, historyPage, store.HistoryFilter{})
+		total, cerr := s.e.deps.Store.HistoryCount()
 		return func() {
-			if g != s.gen || err != nil || len(s.rows) == 0 || s.rows[0].Seq != top {
+			s.fetching = false
+			defer s.runPendingNewer()
+			if g != s.gen || s.top != top {
+				return
+			}
+			if err != nil {
+				s.count.SetText(errorText(err))
 				return
 			}
 			n := 0
 			for n < len(page) && page[n].Seq > top {
 				n++
 			}
-			if n == len(page) && n > 0 { // more than a page arrived: start over
+			if n == historyPage { // more than a page arrived: start over
 				s.reload()
 				return
 			}
-			s.total = total
 			if n > 0 {
-				s.rows = append(append([]core.HistoryRecord(nil), page[:n]...), s.rows...)
+				s.top = page[0].Seq
+			}
+			var fresh []core.HistoryRecord
+			for _, r := range page[:n] {
+				if f.Match(&r) && (len(s.rows) == 0 || r.Seq > s.rows[0].Seq) {
+					fresh = append(fresh, r)
+				}
+			}
+			s.total = total
+			if len(fresh) > 0 {
+				s.rows = append(fresh, s.rows...)
 				if s.sel != nil {
 					for i := range s.rows {
 						if s.rows[i].Seq == s.sel.Seq {
@@ -432,6 +486,7 @@ func (s *historyScreen) fetchNewer() {
 				s.list.Refresh()
 			}
 			s.updateCount()
+			s.showCountError(cerr)
 		}
 	})
 }
@@ -467,6 +522,7 @@ func (s *historyScreen) loadSources() {
 		list, err := s.e.deps.Store.Sources()
 		return func() {
 			if err != nil {
+				s.count.SetText(fmt.Sprintf(L("Cannot read the message sources: %s"), errorText(err)))
 				return
 			}
 			opts := []string{L("All sources")}
@@ -637,7 +693,15 @@ func (s *historyScreen) sendAgain(req core.Request) {
 		return func() {
 			s.activity.Stop()
 			s.activity.Hide()
-			s.sendBtn.Enable()
+			if s.sel != nil {
+				if _, ok := ucbiRequest(*s.sel); ok {
+					s.sendBtn.Enable()
+				} else {
+					s.sendBtn.Disable()
+				}
+			} else {
+				s.sendBtn.Disable()
+			}
 			if err != nil {
 				s.setNote(widget.DangerImportance, fmt.Sprintf(L("Sending again failed: %s"), errorText(err)))
 			} else {

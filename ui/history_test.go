@@ -179,7 +179,7 @@ func TestHistorySendAgainAndAutoRefresh(t *testing.T) {
 		t.Fatal(err)
 	}
 	r.ui(func() { r.e.notify(topicHistory) })
-	r.wait("history.page")
+	r.wait("history.newer")
 	r.ui(func() {
 		if len(s.rows) != 1 || s.rows[0].Target != "group:20001" {
 			t.Fatalf("rows %+v", s.rows)
@@ -201,6 +201,32 @@ func TestHistorySendAgainAndAutoRefresh(t *testing.T) {
 	if n := r.bot.Count("send_group_msg") + r.bot.Count("send_msg"); n != 2 {
 		t.Errorf("the backend got %d sends, want 2", n)
 	}
+
+	// A filter that matches nothing: new calls are read from the newest one scanned, without
+	// reloading (rescanning) the whole history on every call.
+	r.ui(func() { s.action.SetText("no_such_action") })
+	r.wait("history.page")
+	if _, err := r.d.Call(t.Context(), core.OriginGUI, req); err != nil {
+		t.Fatal(err)
+	}
+	r.ui(func() { r.e.notify(topicHistory) })
+	r.wait("history.newer")
+	r.ui(func() {
+		if len(s.rows) != 0 || s.top == 0 || s.total != 3 {
+			t.Errorf("filtered: rows %d top %d total %d", len(s.rows), s.top, s.total)
+		}
+	})
+	// asked for while a page loads, fetchNewer runs once the load is done
+	r.ui(func() {
+		s.loading = true
+		s.fetchNewer()
+		if !s.pendingNewer {
+			t.Error("fetchNewer during a load should be pending")
+		}
+		s.loading = false
+		s.runPendingNewer()
+	})
+	r.wait("history.newer")
 
 	// Rows that are not UCBI requests cannot be sent again.
 	if _, ok := ucbiRequest(core.HistoryRecord{Origin: core.OriginOneBot, Action: "send_msg", Request: json.RawMessage(`{"action":"send_msg"}`)}); ok {

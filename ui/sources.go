@@ -23,8 +23,9 @@ import (
 func init() {
 	registerScreen(50, "sources", "Sources", navIcon(theme.IconNameStorage), func(e *env) screen { return newSourcesScreen(e) })
 	addZH(map[string]string{
-		"Message sources":                 "消息源",
-		"Add":                             "添加",
+		"Message sources": "消息源",
+		"Add":             "添加",
+		"No dispatcher: sources cannot be tested.": "没有调度器：无法测试消息源。",
 		"Remove":                          "删除",
 		"Check status":                    "检查状态",
 		"New source":                      "新消息源",
@@ -402,6 +403,11 @@ func (s *sourcesScreen) onTest() {
 		return
 	}
 	d := s.e.deps.Dispatcher
+	if d == nil {
+		s.result.Importance = widget.DangerImportance
+		s.result.SetText(L("No dispatcher: sources cannot be tested."))
+		return
+	}
 	s.testBtn.Disable()
 	s.activity.Show()
 	s.activity.Start()
@@ -467,7 +473,7 @@ func (r *sourceRow) set(src core.Source, status int) {
 	if tok == "" {
 		tok = L("no token")
 	}
-	r.cols.set(id, src.Via, src.URL, src.Flavor, tok).importance(4, widget.LowImportance).show()
+	r.cols.set(id, src.Via, src.ShownURL(), src.Flavor, tok).importance(4, widget.LowImportance).show()
 	name := theme.ColorNameDisabled
 	switch status {
 	case statusUp:

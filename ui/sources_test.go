@@ -139,3 +139,29 @@ func TestSourcesProbeDots(t *testing.T) {
 		}
 	})
 }
+
+func TestSourcesListHidesURLSecrets(t *testing.T) {
+	const secret = "url-secret-token-77"
+	const pass = "url-password-88"
+	r := newRig(t, rigOptions{screen: "sources", sources: []core.Source{
+		{ID: "leaky", Via: onebot.Via, URL: "http://bot:" + pass + "@127.0.0.1:1/api?access_token=" + secret},
+	}})
+	r.wait("sources.loaded")
+	s := r.e.screen("sources").(*sourcesScreen)
+	r.ui(func() { s.list.UnselectAll() })
+	if r.hasText(secret) || r.hasText(pass) {
+		t.Errorf("a secret of the URL is shown; texts: %q", r.windowTexts())
+	}
+	if !r.hasText("http://127.0.0.1:1/api?…") {
+		t.Errorf("the URL should show without user info and query; texts: %q", r.windowTexts())
+	}
+	for _, tc := range []struct{ in, want string }{
+		{"http://127.0.0.1:3000", "http://127.0.0.1:3000"},
+		{"https://u:p@h/x?access_token=t#f", "https://h/x?…"},
+		{"http://h/?", "http://h/?…"},
+	} {
+		if got := (core.Source{URL: tc.in}).ShownURL(); got != tc.want {
+			t.Errorf("ShownURL(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
