@@ -89,7 +89,7 @@ func decodeArkID(field string, raw json.RawMessage) (string, error) {
 		if s == "" {
 			return "", Errorf(CodeBadParam, "%s must not be empty", field)
 		}
-		if !isDigits(s) {
+		if !IsDigits(s) {
 			return "", Errorf(CodeBadParam, "%s must be a number or a string of digits, not %s", field, quoteShort(s))
 		}
 	case '-', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9':
@@ -170,7 +170,7 @@ func decodePhone(field string, raw json.RawMessage) (string, error) {
 	switch {
 	case s == "" && strings.TrimSpace(given) == "":
 		return "", Errorf(CodeBadParam, "%s must not be empty", field)
-	case !isDigits(s):
+	case !IsDigits(s):
 		return "", Errorf(CodeBadParam,
 			"%s must be digits with an optional leading +, spaces and dashes allowed; not %s", field, quoteShort(given))
 	case len(s) < minPhoneDigits || len(s) > maxPhoneDigits:
@@ -182,7 +182,8 @@ func decodePhone(field string, raw json.RawMessage) (string, error) {
 	return s, nil
 }
 
-func isDigits(s string) bool {
+// IsDigits reports whether s is one or more ASCII digits.
+func IsDigits(s string) bool {
 	if s == "" {
 		return false
 	}

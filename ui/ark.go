@@ -303,25 +303,12 @@ func (s *arkScreen) loadSources() {
 				s.setStatus(widget.DangerImportance, fmt.Sprintf(L("Cannot read the message sources: %s"), err))
 				return
 			}
-			prev := s.sourceSel.Selected
+			want := ""
+			if cur, ok := s.selectedSource(); ok {
+				want = cur.ID
+			}
 			s.sources = list
-			opts := make([]string, len(list))
-			sel := ""
-			for i, src := range list {
-				opts[i] = composeSourceLabel(src)
-				if opts[i] == prev || (prev == "" && src.Default) {
-					sel = opts[i]
-				}
-			}
-			if sel == "" && len(opts) > 0 {
-				sel = opts[0]
-			}
-			s.sourceSel.Options = opts
-			if sel != "" {
-				s.sourceSel.SetSelected(sel)
-			} else {
-				s.sourceSel.ClearSelected()
-			}
+			fillSourceSelect(s.sourceSel, list, want)
 		}
 	})
 }

@@ -322,25 +322,33 @@ func (s *composeScreen) setSources(list []core.Source) {
 			want = cur.ID
 		}
 	}
+	s.wantSource = ""
+	if !fillSourceSelect(s.sourceSel, list, want) {
+		s.refresh() // SetSelected refreshes; ClearSelected does not
+	}
+}
+
+// fillSourceSelect lists the sources in sel and selects the one with id want, else the
+// default source, else the first. It reports whether a source is selected.
+func fillSourceSelect(sel *widget.Select, list []core.Source, want string) bool {
 	opts := make([]string, len(list))
-	sel := ""
+	chosen := ""
 	for i, src := range list {
 		opts[i] = composeSourceLabel(src)
 		if src.ID == want || (want == "" && src.Default) {
-			sel = opts[i]
+			chosen = opts[i]
 		}
 	}
-	if sel == "" && len(opts) > 0 {
-		sel = opts[0]
+	if chosen == "" && len(opts) > 0 {
+		chosen = opts[0]
 	}
-	s.sourceSel.Options = opts
-	s.wantSource = ""
-	if sel != "" {
-		s.sourceSel.SetSelected(sel) // refreshes
-	} else {
-		s.sourceSel.ClearSelected()
-		s.refresh()
+	sel.Options = opts
+	if chosen == "" {
+		sel.ClearSelected()
+		return false
 	}
+	sel.SetSelected(chosen)
+	return true
 }
 
 func (s *composeScreen) selectedSource() (core.Source, bool) {

@@ -345,7 +345,7 @@ func queryOf(s string) url.Values {
 // digitsParam is the first value of key that is all ASCII digits, or "".
 func digitsParam(q url.Values, key string) string {
 	for _, v := range q[key] {
-		if v = strings.TrimSpace(v); isDigits(v) {
+		if v = strings.TrimSpace(v); core.IsDigits(v) {
 			return v
 		}
 	}
@@ -373,18 +373,6 @@ func accountIn(s string) string {
 		end++
 	}
 	return rest[:end]
-}
-
-func isDigits(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return true
 }
 
 // kindLabels are TextPreview's headings.

@@ -66,7 +66,7 @@ func FuzzParse(f *testing.F) {
 				t.Fatalf("bad link %+v", l)
 			}
 		}
-		if c.UIN != "" && !isDigits(c.UIN) || c.GroupCode != "" && !isDigits(c.GroupCode) {
+		if c.UIN != "" && !core.IsDigits(c.UIN) || c.GroupCode != "" && !core.IsDigits(c.GroupCode) {
 			t.Fatalf("ids %q, %q are not digits", c.UIN, c.GroupCode)
 		}
 		if c.Width <= 0 || c.Height <= 0 {
@@ -120,12 +120,12 @@ func FuzzDecodeSeedRequest(f *testing.F) {
 		if set != 1 {
 			t.Fatalf("%d targets set: %+v", set, req.Target)
 		}
-		if id := req.Target.GroupID + req.Target.UserID; id != "" && (!isDigits(id) || id[0] == '0') {
+		if id := req.Target.GroupID + req.Target.UserID; id != "" && (!core.IsDigits(id) || id[0] == '0') {
 			t.Fatalf("id %q is not canonical digits", id)
 		}
 		// core's phone rule: 5 to 20 digits
 		if p := strings.TrimPrefix(req.Target.Phone, "+"); req.Target.Phone != "" &&
-			(!isDigits(p) || len(p) < 5 || len(p) > 20) {
+			(!core.IsDigits(p) || len(p) < 5 || len(p) > 20) {
 			t.Fatalf("phone %q is not normalised", req.Target.Phone)
 		}
 		out := OKReply(core.ArkResult{ArkJSON: string(body)}, req.Echo).JSON()
