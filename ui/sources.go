@@ -262,7 +262,7 @@ func (s *sourcesScreen) edit(src core.Source) {
 	s.id.SetText(src.ID)
 	s.id.Disable()
 	s.via.SetSelected(src.Via)
-	s.url.SetText(src.URL)
+	s.url.SetText(maskURLSecrets(src.URL))
 	s.token.SetText("")
 	if src.Token != "" {
 		s.token.SetPlaceHolder(fmt.Sprintf(L("Unchanged (%s): type to replace"), core.MaskedToken(src.Token)))
@@ -285,6 +285,56 @@ func (s *sourcesScreen) edit(src core.Source) {
 	s.removeBtn.Enable()
 }
 
+// urlSecretMask stands in the URL entry for a password or an access_token the URL holds.
+const urlSecretMask = "****"
+
+// maskURLSecrets shows a saved URL for editing without its secrets: a password in the user
+// info and an access_token in the query become ****. restoreURLSecrets puts them back on save
+// unless the user typed new ones.
+func maskURLSecrets(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return core.Source{URL: raw}.ShownURL()
+	}
+	changed := false
+	if u.User != nil {
+		if _, has := u.User.Password(); has {
+			u.User = url.UserPassword(u.User.Username(), urlSecretMask)
+			changed = true
+		}
+	}
+	if q := u.Query(); q.Has("access_token") {
+		q.Set("access_token", urlSecretMask)
+		u.RawQuery = strings.ReplaceAll(q.Encode(), url.QueryEscape(urlSecretMask), urlSecretMask)
+		changed = true
+	}
+	if !changed {
+		return raw
+	}
+	return u.String()
+}
+
+// restoreURLSecrets undoes maskURLSecrets for the parts still showing the mask.
+func restoreURLSecrets(edited, saved string) string {
+	e, err1 := url.Parse(edited)
+	o, err2 := url.Parse(saved)
+	if err1 != nil || err2 != nil {
+		return edited
+	}
+	if e.User != nil && o.User != nil {
+		if p, _ := e.User.Password(); p == urlSecretMask {
+			if op, has := o.User.Password(); has {
+				e.User = url.UserPassword(e.User.Username(), op)
+			}
+		}
+	}
+	if q := e.Query(); q.Get("access_token") == urlSecretMask {
+		q.Set("access_token", o.Query().Get("access_token"))
+		e.RawQuery = q.Encode()
+	}
+	return e.String()
+}
+
 func (s *sourcesScreen) find(id string) (core.Source, bool) {
 	for _, src := range s.sources {
 		if src.ID == id {
@@ -305,6 +355,9 @@ func (s *sourcesScreen) formSource() (core.Source, []string) {
 		Default: s.isDefault.Checked,
 	}
 	old, editing := s.find(s.selected)
+	if editing {
+		src.URL = restoreURLSecrets(src.URL, old.URL)
+	}
 	switch {
 	case src.ID == "":
 		problems = append(problems, L("An id is required."))

@@ -148,6 +148,17 @@ func TestSourcesListHidesURLSecrets(t *testing.T) {
 	}})
 	r.wait("sources.loaded")
 	s := r.e.screen("sources").(*sourcesScreen)
+	// Editing shows the URL with its secrets masked, and saving it unchanged keeps them.
+	r.ui(func() { s.list.Select(0) })
+	if r.hasText(secret) || r.hasText(pass) {
+		t.Errorf("the edit form shows a secret of the URL; texts: %q", r.windowTexts())
+	}
+	r.ui(func() { s.onSave() })
+	r.wait("sources.saved")
+	r.wait("sources.loaded")
+	if got, err := r.db.Source("leaky"); err != nil || !strings.Contains(got.URL, secret) || !strings.Contains(got.URL, pass) {
+		t.Fatalf("saving an unedited URL lost its secrets: %q %v", got.URL, err)
+	}
 	r.ui(func() { s.list.UnselectAll() })
 	if r.hasText(secret) || r.hasText(pass) {
 		t.Errorf("a secret of the URL is shown; texts: %q", r.windowTexts())
@@ -163,5 +174,23 @@ func TestSourcesListHidesURLSecrets(t *testing.T) {
 		if got := (core.Source{URL: tc.in}).ShownURL(); got != tc.want {
 			t.Errorf("ShownURL(%q) = %q, want %q", tc.in, got, tc.want)
 		}
+	}
+}
+
+func TestURLSecretsMaskedForEditing(t *testing.T) {
+	saved := "http://bot:pa55word@127.0.0.1:3000/onebot?access_token=napcat-secret&x=1"
+	shown := maskURLSecrets(saved)
+	if strings.Contains(shown, "pa55word") || strings.Contains(shown, "napcat-secret") || !strings.Contains(shown, "access_token=****") {
+		t.Fatalf("masked URL still shows a secret: %s", shown)
+	}
+	if back := restoreURLSecrets(shown, saved); back != "http://bot:pa55word@127.0.0.1:3000/onebot?access_token=napcat-secret&x=1" {
+		t.Fatalf("an unedited URL must keep its secrets on save: %s", back)
+	}
+	edited := strings.Replace(shown, "access_token=****", "access_token=new-one", 1)
+	if back := restoreURLSecrets(edited, saved); !strings.Contains(back, "access_token=new-one") || !strings.Contains(back, "pa55word") {
+		t.Fatalf("a retyped token must win, the untouched password stay: %s", back)
+	}
+	if got := maskURLSecrets("http://127.0.0.1:3000"); got != "http://127.0.0.1:3000" {
+		t.Fatalf("a URL without secrets is shown as is: %s", got)
 	}
 }
