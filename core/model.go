@@ -304,6 +304,19 @@ type Source struct {
 	Platform string `json:"platform,omitempty"` // qq unless said otherwise
 	// TimeoutMS bounds every backend call of this source; 0 means DefaultTimeout.
 	TimeoutMS int `json:"timeout_ms,omitempty"`
+
+	// Events is how the open layer hands out events: LinkNone (""), LinkWS, LinkWSReverse,
+	// LinkHTTPPost, LinkSSE or LinkPoll.
+	Events string `json:"events,omitempty"`
+	// WSURL is the open layer's WebSocket server (LinkWS). With no URL, actions go over it too.
+	WSURL string `json:"ws_url,omitempty"`
+	// Secret checks X-Signature on events the open layer POSTs (LinkHTTPPost).
+	Secret string `json:"secret,omitempty"`
+	// SelfID is the account's id, for matching a reverse WebSocket's X-Self-ID.
+	SelfID string `json:"self_id,omitempty"`
+	// HeartbeatMS is the open layer's heartbeat interval; a link silent for twice it is down.
+	// 0 means 30 s (NapCat's default).
+	HeartbeatMS int `json:"heartbeat_ms,omitempty"`
 }
 
 // DefaultTimeout bounds a backend call when the source sets none.
