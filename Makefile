@@ -1,5 +1,5 @@
 # Thin wrappers: scripts/dev installs what is missing and does the work.
-.PHONY: run test bench screenshots setup
+.PHONY: run test bench screenshots package setup
 run:
 	bash scripts/dev run
 test:
@@ -10,3 +10,5 @@ screenshots:
 	bash scripts/dev screenshots
 setup:
 	bash scripts/dev setup
+package:
+	bash scripts/dev package
