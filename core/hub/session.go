@@ -117,8 +117,13 @@ func (s *session) run(ctx context.Context) {
 		}
 		events = sub
 	}
+	// The reader's context outlives ctx until the close handshake is done: coder/websocket
+	// drops the connection without a close frame when a Read's context ends, and the bot must
+	// get the reason.
+	readCtx, stopReading := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopReading()
 	wg.Add(2)
-	go func() { defer wg.Done(); s.read(ctx, &wg) }()
+	go func() { defer wg.Done(); s.read(readCtx, &wg) }()
 	go func() { defer wg.Done(); s.pump(ctx, events) }()
 	s.write(ctx)
 	code, reason := s.endState()
