@@ -19,6 +19,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"sort"
 	"strings"
 	"sync"
@@ -382,7 +383,15 @@ func (e *botEntry) fail(err error) {
 	if err == nil {
 		return
 	}
-	msg := maskSecrets(err.Error(), e.cfg.Token, e.cfg.Secret)
+	secrets := []string{e.cfg.Token, e.cfg.Secret}
+	if u, perr := url.Parse(e.cfg.URL); perr == nil {
+		// An error may quote the URL: its query (?access_token=…) and password stay out.
+		secrets = append(secrets, u.RawQuery)
+		if pw, ok := u.User.Password(); ok {
+			secrets = append(secrets, pw)
+		}
+	}
+	msg := maskSecrets(err.Error(), secrets...)
 	e.mu.Lock()
 	e.lastErr, e.lastErrAt = msg, time.Now()
 	e.mu.Unlock()

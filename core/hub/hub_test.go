@@ -466,15 +466,8 @@ func TestSlowBotClosed(t *testing.T) {
 		t.Fatal("the slow bot was never closed")
 	}
 	// The slow bot, reading at last, finds its events and then the close with the reason.
-	ctx, cancel := context.WithTimeout(context.Background(), testWait)
-	defer cancel()
-	var err error
-	for err == nil {
-		_, _, err = slow.Read(ctx)
-	}
-	var ce websocket.CloseError
-	if !errors.As(err, &ce) || ce.Code != websocket.StatusPolicyViolation || !strings.Contains(ce.Reason, "too slow") {
-		t.Fatalf("slow bot closed with %v", err)
+	if ce := readClose(t, slow); ce.Code != websocket.StatusPolicyViolation || !strings.Contains(ce.Reason, "too slow") {
+		t.Fatalf("slow bot closed with %v", ce)
 	}
 	e.feed.push("qq", "message.group", groupMessage)
 	if got := readFrame(t, fast); string(got) != groupMessage {
@@ -486,26 +479,12 @@ func TestSlowBotClosed(t *testing.T) {
 // bot with a reason and refuses its token from then on; a bad list changes nothing.
 func TestDisconnectAndReload(t *testing.T) {
 	e := newEnv(t, wsBots, nil)
-	closeOf := func(c *websocket.Conn) websocket.CloseError {
-		t.Helper()
-		ctx, cancel := context.WithTimeout(context.Background(), testWait)
-		defer cancel()
-		var err error
-		for err == nil {
-			_, _, err = c.Read(ctx)
-		}
-		var ce websocket.CloseError
-		if !errors.As(err, &ce) {
-			t.Fatalf("not a close: %v", err)
-		}
-		return ce
-	}
 	c := e.dialBot(t, "/api", "bot-token-1")
 	waitUntil(t, &e.acts.notifier, "the connection", func() bool { return e.hub.Bots()[1].Connections == 1 })
 	if err := e.hub.Disconnect("nonebot"); err != nil {
 		t.Fatal(err)
 	}
-	if ce := closeOf(c); ce.Code != websocket.StatusNormalClosure || !strings.Contains(ce.Reason, "operator") {
+	if ce := readClose(t, c); ce.Code != websocket.StatusNormalClosure || !strings.Contains(ce.Reason, "operator") {
 		t.Fatalf("disconnect: %v", ce)
 	}
 	if err := e.hub.Disconnect("ghost"); err == nil {
@@ -520,7 +499,7 @@ func TestDisconnectAndReload(t *testing.T) {
 	if err := e.hub.Reload(wsBots[1:]); err != nil {
 		t.Fatal(err)
 	}
-	if ce := closeOf(c); ce.Code != websocket.StatusPolicyViolation || !strings.Contains(ce.Reason, "removed") {
+	if ce := readClose(t, c); ce.Code != websocket.StatusPolicyViolation || !strings.Contains(ce.Reason, "removed") {
 		t.Fatalf("reload: %v", ce)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), testWait)
@@ -592,4 +571,33 @@ func TestReverseLearnsSelfID(t *testing.T) {
 	waitUntil(t, &e.feed.notifier, "the refusal recorded", func() bool {
 		return strings.Contains(e.hub.Bots()[0].LastError, "HTTP 403")
 	})
+}
+
+// TestTokenlessBot: a ws bot configured without a token takes connections without one; a
+// token that matches no bot is still refused.
+func TestTokenlessBot(t *testing.T) {
+	e := newEnv(t, []core.Bot{{ID: "open", Mode: core.BotWS}}, nil)
+	readConnect(t, e.dialBot(t, "/", ""))
+	ctx, cancel := context.WithTimeout(context.Background(), testWait)
+	defer cancel()
+	_, resp, err := websocket.Dial(ctx, e.wsURL("/?access_token=guess"), nil)
+	if err == nil || resp == nil || resp.StatusCode != http.StatusForbidden {
+		t.Fatalf("a wrong token: %v %v", resp, err)
+	}
+}
+
+// readClose reads a bot connection to its end and returns the close frame the hub sent.
+func readClose(t *testing.T, c *websocket.Conn) websocket.CloseError {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), testWait)
+	defer cancel()
+	var err error
+	for err == nil {
+		_, _, err = c.Read(ctx)
+	}
+	var ce websocket.CloseError
+	if !errors.As(err, &ce) {
+		t.Fatalf("the connection ended without a close frame: %v", err)
+	}
+	return ce
 }

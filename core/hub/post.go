@@ -204,6 +204,9 @@ func QuickActions(event, answer []byte) ([]QuickCall, error) {
 	if err := json.Unmarshal(event, &ev); err != nil {
 		return nil, fmt.Errorf("the event answered is not valid JSON: %v", err)
 	}
+	for _, id := range []*json.RawMessage{&ev.UserID, &ev.GroupID, &ev.DiscussID, &ev.MessageID, &ev.Flag} {
+		*id = nullIfEmpty(*id) // a missing id goes to the backend as null and fails there, in history
+	}
 	var calls []QuickCall
 	add := func(action string, params map[string]any) error {
 		b, err := marshalNoHTML(params)
@@ -242,7 +245,7 @@ func QuickActions(event, answer []byte) ([]QuickCall, error) {
 		if !group {
 			break
 		}
-		if op.Delete && len(ev.MessageID) > 0 {
+		if op.Delete {
 			_ = add("delete_msg", map[string]any{"message_id": ev.MessageID})
 		}
 		if op.Kick && !anonymous {
@@ -269,13 +272,13 @@ func QuickActions(event, answer []byte) ([]QuickCall, error) {
 		}
 		switch ev.RequestType {
 		case "friend":
-			p := map[string]any{"flag": nullIfEmpty(ev.Flag), "approve": *op.Approve}
+			p := map[string]any{"flag": ev.Flag, "approve": *op.Approve}
 			if len(op.Remark) > 0 {
 				p["remark"] = op.Remark
 			}
 			_ = add("set_friend_add_request", p)
 		case "group":
-			p := map[string]any{"flag": nullIfEmpty(ev.Flag), "sub_type": ev.SubType, "approve": *op.Approve}
+			p := map[string]any{"flag": ev.Flag, "sub_type": ev.SubType, "approve": *op.Approve}
 			if len(op.Reason) > 0 {
 				p["reason"] = op.Reason
 			}
