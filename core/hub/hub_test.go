@@ -601,3 +601,37 @@ func readClose(t *testing.T, c *websocket.Conn) websocket.CloseError {
 	}
 	return ce
 }
+
+// TestPostBotTooSlow: an http-post bot that answers slower than events arrive loses the
+// events past its queue — counted and said — and gets the rest in order; a failing answer is
+// recorded too.
+func TestPostBotTooSlow(t *testing.T) {
+	got := make(chan string)
+	release := make(chan struct{})
+	bot := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		got <- string(body)
+		<-release
+		w.WriteHeader(http.StatusInternalServerError)
+	}))
+	defer bot.Close()
+	e := newEnv(t, []core.Bot{{ID: "p", Mode: core.BotHTTPPost, URL: bot.URL}}, func(o *Options) { o.QueueSize = 1 })
+	waitUntil(t, &e.feed.notifier, "the subscription", func() bool { return e.feed.count("qq") == 1 })
+	ev := func(n string) string { return `{"post_type":"notice","self_id":10001,"n":` + n + `}` }
+	e.feed.push("qq", "notice.x", ev("1"))
+	if b := <-got; b != ev("1") {
+		t.Fatalf("first post %s", b)
+	}
+	e.feed.push("qq", "notice.x", ev("2")) // waits in the queue
+	e.feed.push("qq", "notice.x", ev("3")) // no room: dropped
+	waitUntil(t, &e.feed.notifier, "the drop", func() bool { return e.hub.Bots()[0].EventsDropped == 1 })
+	release <- struct{}{}
+	if b := <-got; b != ev("2") {
+		t.Fatalf("second post %s", b)
+	}
+	close(release)
+	waitUntil(t, &e.feed.notifier, "the state", func() bool {
+		st := e.hub.Bots()[0]
+		return st.EventsSent == 2 && strings.Contains(st.LastError, "HTTP 500")
+	})
+}
