@@ -2,6 +2,7 @@ package onebot12
 
 import (
 	"context"
+	"crypto/subtle"
 	"encoding/json"
 	"net/http"
 	"strconv"
@@ -166,7 +167,7 @@ func CheckWebhook(h http.Header, src core.Source) *core.Error {
 	if v := h.Get("X-OneBot-Version"); v != Version {
 		return core.Errorf(core.CodeBadParam, "X-OneBot-Version is %q: this source speaks OneBot 12", adapterkit.Short(v))
 	}
-	if src.Token != "" && h.Get("Authorization") != "Bearer "+src.Token {
+	if src.Token != "" && subtle.ConstantTimeCompare([]byte(h.Get("Authorization")), []byte("Bearer "+src.Token)) != 1 {
 		if h.Get("Authorization") == "" {
 			return core.Errorf(core.CodeUnauthorized, "the webhook POST has no Authorization: Bearer token")
 		}
