@@ -198,10 +198,14 @@ type Contact struct {
 }
 
 // FriendList is get_friend_list.
-func (a *Adapter) FriendList(ctx context.Context) ([]Contact, error) { return a.list(ctx, "get_friend_list") }
+func (a *Adapter) FriendList(ctx context.Context) ([]Contact, error) {
+	return a.list(ctx, "get_friend_list")
+}
 
 // GroupList is get_group_list.
-func (a *Adapter) GroupList(ctx context.Context) ([]Contact, error) { return a.list(ctx, "get_group_list") }
+func (a *Adapter) GroupList(ctx context.Context) ([]Contact, error) {
+	return a.list(ctx, "get_group_list")
+}
 
 func (a *Adapter) list(ctx context.Context, action string) ([]Contact, error) {
 	raw, err := a.Call(ctx, action, nil)
@@ -290,6 +294,8 @@ func DecodeResponse(b []byte) (*Response, error) {
 
 type notResponse struct{}
 
-func (notResponse) Error() string { return "not a OneBot 12 response ({status, retcode, data, message})" }
+func (notResponse) Error() string {
+	return "not a OneBot 12 response ({status, retcode, data, message})"
+}
 
 var errNotResponse error = notResponse{}
