@@ -123,3 +123,16 @@ func Int(raw json.RawMessage) (int64, bool) {
 	n, err := strconv.ParseInt(string(raw), 10, 64)
 	return n, err == nil
 }
+
+// SegmentSupport says, for each UCBI segment kind ("*" standing for every open-layer specific
+// one), whether an open layer can send it: "" when it can, else why not, in words for the user.
+type SegmentSupport map[string]string
+
+// Copy is a copy the caller may change.
+func (s SegmentSupport) Copy() map[string]string {
+	out := make(map[string]string, len(s))
+	for k, v := range s {
+		out[k] = v
+	}
+	return out
+}

@@ -24,7 +24,7 @@ type Upload struct {
 	Params map[string]any
 }
 
-var segmentSupport = map[string]string{
+var segmentSupport = adapterkit.SegmentSupport{
 	"text":     "",
 	"at":       "", // mention; user_id "all" is mention_all
 	"image":    "",
@@ -45,13 +45,7 @@ var segmentSupport = map[string]string{
 func (a *Adapter) SupportedSegments() map[string]string { return SupportedSegments() }
 
 // SupportedSegments is Adapter.SupportedSegments without an adapter.
-func SupportedSegments() map[string]string {
-	out := make(map[string]string, len(segmentSupport))
-	for k, v := range segmentSupport {
-		out[k] = v
-	}
-	return out
-}
+func SupportedSegments() map[string]string { return segmentSupport.Copy() }
 
 // BuildSend is the send_message params a send becomes, and the uploads it needs first (their
 // file_ids are still empty in the segments). Nothing is uploaded for a message that is wrong.

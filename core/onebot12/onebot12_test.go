@@ -3,7 +3,6 @@ package onebot12_test
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -13,6 +12,7 @@ import (
 	"github.com/coder/websocket"
 
 	"ucbi-console/core"
+	"ucbi-console/core/adapterkit/kittest"
 	"ucbi-console/core/onebot12"
 	"ucbi-console/core/onebot12/onebot12test"
 )
@@ -28,17 +28,7 @@ func fake(t *testing.T, o onebot12test.Options) *onebot12test.Server {
 
 func wantCode(t *testing.T, err error, code string) *core.Error {
 	t.Helper()
-	var e *core.Error
-	if !errors.As(err, &e) {
-		t.Fatalf("err = %#v, want a *core.Error %s", err, code)
-	}
-	if e.Code != code {
-		t.Fatalf("code = %s (%s), want %s", e.Code, e.Message, code)
-	}
-	if strings.Contains(e.Error(), secret) {
-		t.Fatalf("the token leaks: %v", e)
-	}
-	return e
+	return kittest.WantCode(t, err, code, secret)
 }
 
 func TestSend(t *testing.T) {

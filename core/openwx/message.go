@@ -7,10 +7,11 @@ import (
 	"strings"
 
 	"ucbi-console/core"
+	"ucbi-console/core/adapterkit"
 )
 
 // Segment kinds and why Openwx cannot send the ones it cannot: "" = it can.
-var segmentSupport = map[string]string{
+var segmentSupport = adapterkit.SegmentSupport{
 	"text":     "",
 	"at":       "", // written as "@name " text: web WeChat has no mention by id
 	"image":    "",
@@ -33,13 +34,7 @@ func (a *Adapter) SupportedSegments() map[string]string { return SupportedSegmen
 
 // SupportedSegments is Adapter.SupportedSegments without an adapter (for forms before a source
 // exists).
-func SupportedSegments() map[string]string {
-	out := make(map[string]string, len(segmentSupport))
-	for k, v := range segmentSupport {
-		out[k] = v
-	}
-	return out
-}
+func SupportedSegments() map[string]string { return segmentSupport.Copy() }
 
 // BuildSend is the exact Openwx request a send becomes: the route and its form. Errors are
 // *core.Error: CodeUnsupported for discussion groups and for what Openwx cannot send,

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"ucbi-console/core"
+	"ucbi-console/core/adapterkit/kittest"
 	"ucbi-console/core/openwx"
 	"ucbi-console/core/openwx/openwxtest"
 )
@@ -38,17 +39,7 @@ func adapter(t *testing.T, src core.Source) *openwx.Adapter {
 
 func wantCode(t *testing.T, err error, code string) *core.Error {
 	t.Helper()
-	var e *core.Error
-	if !errors.As(err, &e) {
-		t.Fatalf("err = %#v, want a *core.Error %s", err, code)
-	}
-	if e.Code != code {
-		t.Fatalf("code = %s (%s), want %s", e.Code, e.Message, code)
-	}
-	if strings.Contains(e.Error(), secret) {
-		t.Fatalf("the token leaks into the error: %v", e)
-	}
-	return e
+	return kittest.WantCode(t, err, code, secret)
 }
 
 func text(s string) core.Message { return core.Message{{Type: "text", Text: s}} }

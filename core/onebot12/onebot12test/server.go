@@ -24,6 +24,8 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+
+	"ucbi-console/core/adapterkit"
 )
 
 // Impl is the fake's X-Impl.
@@ -196,15 +198,7 @@ func (s *Server) self(given *Self) (Self, int, string) {
 	return Self{}, 10102, "Unknown Self"
 }
 
-func str(p map[string]any, k string) string {
-	switch v := p[k].(type) {
-	case string:
-		return v
-	case json.Number:
-		return v.String()
-	}
-	return ""
-}
+func str(p map[string]any, k string) string { return adapterkit.Str(p, k) }
 
 func (s *Server) act(action string, p map[string]any, given *Self) (any, int, string) {
 	self, rc, msg := s.self(given)
