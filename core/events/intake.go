@@ -377,8 +377,9 @@ func (in *Intake) commit(batch []*Ticket, evs []*core.StoredEvent) {
 			ev.Event.ID = ev.ID
 			last = max(last, ev.ID)
 		}
-		in.publish(evs)
+		// notify before publish: Subscribe relies on it (see there).
 		in.notify(last)
+		in.publish(evs)
 	}
 	for _, t := range batch {
 		t.err = err

@@ -81,6 +81,11 @@ func (in *Intake) Subscribe(name string, opts SubscribeOptions) *Subscription {
 		s.err = ErrClosed
 	} else {
 		in.subs[s] = struct{}{}
+		// Already up to date: live at once. A commit raises LastID before it publishes, and
+		// publishing waits for subsMu, so every batch above LastID here is offered to s.
+		if opts.After >= in.LastID() {
+			s.catching = false
+		}
 	}
 	in.subsMu.Unlock()
 	return s
