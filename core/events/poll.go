@@ -109,9 +109,7 @@ func (in *Intake) countDelivered(name string, n int, last uint64) {
 	}
 	c := in.stats.standing(name)
 	c.delivered.Add(uint64(n))
-	if last > c.cursor.Load() {
-		c.cursor.Store(last)
-	}
+	c.advance(last)
 }
 
 // StreamOptions tune the SSE stream.

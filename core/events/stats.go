@@ -101,8 +101,16 @@ type consumerCounter struct {
 
 func (c *consumerCounter) deliveredUpTo(id uint64) {
 	c.delivered.Add(1)
-	if id > c.cursor.Load() {
-		c.cursor.Store(id)
+	c.advance(id)
+}
+
+// advance moves the cursor forward to id (never back: several requests may share a counter).
+func (c *consumerCounter) advance(id uint64) {
+	for {
+		cur := c.cursor.Load()
+		if id <= cur || c.cursor.CompareAndSwap(cur, id) {
+			return
+		}
 	}
 }
 
