@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/subtle"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -37,14 +38,8 @@ func (h *Report) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if id == "" {
 		id = r.URL.Path[strings.LastIndex(r.URL.Path, "/")+1:]
 	}
-	src, err := findSource(h.Sources, func(s core.Source) bool { return s.ID == id })
-	if err != nil {
-		h.In.logger.Error("report: sources unreadable", "error", err.Error())
-		writeError(w, core.Errorf(core.CodeInternal, "the message sources could not be read"))
-		return
-	}
+	src := lookupSource(w, h.In, h.Sources, func(s core.Source) bool { return s.ID == id }, fmt.Sprintf("no message source %q", id))
 	if src == nil {
-		writeJSON(w, http.StatusNotFound, core.ErrorBody(core.Errorf(core.CodeUnknownSource, "no message source %q", id)))
 		return
 	}
 	switch r.Method {
@@ -113,6 +108,21 @@ func linkName(l string) string {
 		return core.LinkNone
 	}
 	return l
+}
+
+// lookupSource returns the first source that fits; with none (or the sources unreadable) it
+// answers the request (404 with notFound, or 500) and returns nil.
+func lookupSource(w http.ResponseWriter, in *Intake, sources core.SourceStore, fit func(core.Source) bool, notFound string) *core.Source {
+	src, err := findSource(sources, fit)
+	if err != nil {
+		in.logger.Error("message sources unreadable", "error", err.Error())
+		writeError(w, core.Errorf(core.CodeInternal, "the message sources could not be read"))
+		return nil
+	}
+	if src == nil {
+		writeJSON(w, http.StatusNotFound, core.ErrorBody(core.Errorf(core.CodeUnknownSource, "%s", notFound)))
+	}
+	return src
 }
 
 // findSource returns the first source that fits, or nil.

@@ -63,16 +63,10 @@ func (h *ReverseHub) OneBotHandler() http.Handler {
 			writeError(w, core.Errorf(core.CodeMissingParam, "X-Self-ID: the header naming the account is required"))
 			return
 		}
-		src, err := findSource(h.sources, func(s core.Source) bool {
+		src := lookupSource(w, h.in, h.sources, func(s core.Source) bool {
 			return s.Events == core.LinkWSReverse && s.SelfID == self
-		})
-		if err != nil {
-			h.in.logger.Error("reverse WebSocket: sources unreadable", "error", err.Error())
-			writeError(w, core.Errorf(core.CodeInternal, "the message sources could not be read"))
-			return
-		}
+		}, fmt.Sprintf("no ws-reverse message source has self id %q", self))
 		if src == nil {
-			writeJSON(w, http.StatusNotFound, core.ErrorBody(core.Errorf(core.CodeUnknownSource, "no ws-reverse message source has self id %q", self)))
 			return
 		}
 		h.serve(w, r, *src)
