@@ -1,0 +1,215 @@
+package events
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"ucbi-console/core"
+)
+
+// Long-polling limits.
+const (
+	DefaultPollLimit = 100
+	MaxPollLimit     = 1000
+	MaxPollTimeout   = 120 * time.Second
+)
+
+// PollResponse is the body of GET /events: the events after the asked id, oldest first, and
+// the id to ask after next time (the last event's id, or the asked id when there is none).
+type PollResponse struct {
+	Events []core.Event `json:"events"`
+	Next   uint64       `json:"next"`
+}
+
+// LongPoll serves GET /events?after=ID&limit=N&timeout=S.
+//
+//   - after: the last id the consumer has; absent = only events newer than now.
+//   - limit: at most this many events (1…1000, default 100).
+//   - timeout: seconds (fractions allowed, 0…120, default 0) to wait when nothing is newer.
+//
+// A wrong parameter is a 400 naming it. Mount it behind the endpoint's auth.
+func LongPoll(in *Intake) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			writeError(w, core.Errorf(core.CodeMethodNotAllowed, "GET /events takes GET, not %s", r.Method))
+			return
+		}
+		q := r.URL.Query()
+		after, err := afterParam(in, q.Get("after"), q.Has("after"), "after")
+		if err != nil {
+			writeError(w, err)
+			return
+		}
+		limit := DefaultPollLimit
+		if v := q.Get("limit"); q.Has("limit") {
+			n, perr := strconv.Atoi(v)
+			if perr != nil || n < 1 || n > MaxPollLimit {
+				writeError(w, core.Errorf(core.CodeBadParam, "limit: must be a whole number from 1 to %d, not %q", MaxPollLimit, v))
+				return
+			}
+			limit = n
+		}
+		var timeout time.Duration
+		if v := q.Get("timeout"); q.Has("timeout") {
+			f, perr := strconv.ParseFloat(v, 64)
+			if perr != nil || f < 0 || f > MaxPollTimeout.Seconds() || f != f {
+				writeError(w, core.Errorf(core.CodeBadParam, "timeout: must be a number of seconds from 0 to %d, not %q", int(MaxPollTimeout.Seconds()), v))
+				return
+			}
+			timeout = time.Duration(f * float64(time.Second))
+		}
+
+		evs, err := in.log.EventsAfter(after, limit)
+		if err == nil && len(evs) == 0 && timeout > 0 {
+			ctx, cancel := context.WithTimeout(r.Context(), timeout)
+			werr := in.WaitAfter(ctx, after)
+			cancel()
+			if werr == nil {
+				evs, err = in.log.EventsAfter(after, limit)
+			}
+		}
+		if err != nil {
+			in.logger.Error("long poll: event log unreadable", "error", err.Error())
+			writeError(w, core.Errorf(core.CodeInternal, "the event log could not be read"))
+			return
+		}
+		resp := PollResponse{Events: make([]core.Event, 0, len(evs)), Next: after}
+		for _, ev := range evs {
+			ev.Event.ID = ev.ID
+			resp.Events = append(resp.Events, ev.Event)
+			resp.Next = ev.ID
+		}
+		in.countDelivered("longpoll", len(evs), resp.Next)
+		writeJSON(w, http.StatusOK, resp)
+	})
+}
+
+// afterParam reads a resume id; absent means "from now".
+func afterParam(in *Intake, v string, present bool, name string) (uint64, error) {
+	if !present {
+		return in.LastID(), nil
+	}
+	n, err := strconv.ParseUint(strings.TrimSpace(v), 10, 64)
+	if err != nil {
+		return 0, core.Errorf(core.CodeBadParam, "%s: must be an event id (a whole number ≥ 0), not %q", name, v)
+	}
+	return n, nil
+}
+
+// countDelivered counts deliveries of a per-request consumer (long polling, SSE) under name.
+func (in *Intake) countDelivered(name string, n int, last uint64) {
+	if n == 0 {
+		return
+	}
+	c := in.stats.standing(name)
+	c.delivered.Add(uint64(n))
+	c.advance(last)
+}
+
+// StreamOptions tune the SSE stream.
+type StreamOptions struct {
+	Heartbeat    time.Duration // a comment line when idle this long; 0 = 15 s
+	WriteTimeout time.Duration // a client that takes longer to take one write is dropped; 0 = 10 s
+}
+
+// Stream serves GET /events/stream as Server-Sent Events: "id: <event id>" and "data: <UCBI
+// event JSON>" per event, a ": heartbeat" comment when idle. It resumes after Last-Event-ID (or
+// ?after=ID); with neither it starts with events newer than now. Mount it behind the auth.
+func Stream(in *Intake, opts StreamOptions) http.Handler {
+	if opts.Heartbeat <= 0 {
+		opts.Heartbeat = 15 * time.Second
+	}
+	if opts.WriteTimeout <= 0 {
+		opts.WriteTimeout = 10 * time.Second
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodGet {
+			writeError(w, core.Errorf(core.CodeMethodNotAllowed, "GET /events/stream takes GET, not %s", r.Method))
+			return
+		}
+		var (
+			cursor uint64
+			err    error
+		)
+		if v := r.Header.Get("Last-Event-ID"); v != "" {
+			cursor, err = afterParam(in, v, true, "Last-Event-ID")
+		} else {
+			cursor, err = afterParam(in, r.URL.Query().Get("after"), r.URL.Query().Has("after"), "after")
+		}
+		if err != nil {
+			writeError(w, err)
+			return
+		}
+		rc := http.NewResponseController(w)
+		h := w.Header()
+		h.Set("Content-Type", "text/event-stream; charset=utf-8")
+		h.Set("Cache-Control", "no-cache")
+		h.Set("X-Accel-Buffering", "no")
+		w.WriteHeader(http.StatusOK)
+		write := func(b []byte) error {
+			_ = rc.SetWriteDeadline(time.Now().Add(opts.WriteTimeout))
+			if _, err := w.Write(b); err != nil {
+				return err
+			}
+			return rc.Flush()
+		}
+		if write([]byte(": ok\n\n")) != nil {
+			return
+		}
+		ctx := r.Context()
+		var buf []byte
+		for {
+			evs, err := in.log.EventsAfter(cursor, catchUpPage)
+			if err != nil {
+				in.logger.Error("event stream: event log unreadable", "error", err.Error())
+				return
+			}
+			if len(evs) > 0 {
+				buf = buf[:0]
+				for _, ev := range evs {
+					ev.Event.ID = ev.ID
+					data, _ := json.Marshal(ev.Event)
+					buf = fmt.Appendf(buf, "id: %d\ndata: %s\n\n", ev.ID, data)
+					cursor = ev.ID
+				}
+				if write(buf) != nil {
+					return
+				}
+				in.countDelivered("sse", len(evs), cursor)
+				continue
+			}
+			wctx, cancel := context.WithTimeout(ctx, opts.Heartbeat)
+			werr := in.WaitAfter(wctx, cursor)
+			cancel()
+			switch {
+			case werr == nil:
+			case ctx.Err() != nil, errors.Is(werr, ErrClosed):
+				return
+			default: // idle for a heartbeat's time
+				if write([]byte(": heartbeat\n\n")) != nil {
+					return
+				}
+			}
+		}
+	})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(v)
+}
+
+// writeError answers with the endpoint's error body and the status of its code.
+func writeError(w http.ResponseWriter, err error) {
+	e := core.AsError(err)
+	writeJSON(w, e.Status(), core.ErrorBody(e))
+}

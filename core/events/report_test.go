@@ -1,0 +1,282 @@
+package events
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/coder/websocket"
+
+	"ucbi-console/core"
+)
+
+// startManager runs a Manager mounted on a real server until the test ends.
+func startManager(t *testing.T, log core.EventLog, sources []core.Source, cfg Config) (*Manager, *httptest.Server) {
+	t.Helper()
+	cfg.Log, cfg.Sources = log, &memSources{list: sources}
+	cfg.Decoders = map[string]core.EventDecoder{testVia: testDecoder}
+	if cfg.Logger == nil {
+		cfg.Logger = quietLogger()
+	}
+	m, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mux := http.NewServeMux()
+	m.Mount(mux, "", nil)
+	srv := httptest.NewServer(mux)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- m.Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
+		srv.Close()
+	})
+	return m, srv
+}
+
+func TestReportPostChecksSignatureAndAnswers204OnceDurable(t *testing.T) {
+	log := NewMemLog()
+	sources := []core.Source{
+		{ID: "signed", Via: testVia, Events: core.LinkHTTPPost, Secret: "k"},
+		{ID: "open", Via: testVia, Events: core.LinkHTTPPost},
+		{ID: "wsonly", Via: testVia, Events: core.LinkWSReverse},
+	}
+	_, srv := startManager(t, log, sources, Config{})
+	body := msg("x", 1)
+	big := append([]byte(`{"post_type":"message","x":"`), bytes.Repeat([]byte("a"), DefaultMaxReportBytes)...)
+	for _, tc := range []struct {
+		name, source, sig string
+		body              []byte
+		status            int
+		stored            bool
+	}{
+		{"signed", "signed", Sign("k", body), body, 204, true},
+		{"upper-case hex", "signed", "sha1=" + strings.ToUpper(Sign("k", body)[5:]), body, 204, true},
+		{"no signature", "signed", "", body, 401, false},
+		{"wrong signature", "signed", Sign("nope", body), body, 403, false},
+		{"signature of another body", "signed", Sign("k", msg("x", 2)), body, 403, false},
+		{"no secret set", "open", "", body, 204, true},
+		{"not JSON", "open", "", []byte("{oops"), 400, false},
+		{"too large", "open", "", big, 413, false},
+		{"unknown source", "ghost", "", body, 404, false},
+		{"source without http-post", "wsonly", "", body, 403, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			before := log.Len()
+			req, _ := http.NewRequest(http.MethodPost, srv.URL+"/report/"+tc.source, bytes.NewReader(tc.body))
+			req.Header.Set("Content-Type", "application/json")
+			if tc.sig != "" {
+				req.Header.Set(HeaderSignature, tc.sig)
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != tc.status {
+				t.Fatalf("status %d, want %d", resp.StatusCode, tc.status)
+			}
+			// 204 means durable: it is in the log by the time the answer arrives.
+			if stored := log.Len() == before+1; stored != tc.stored {
+				t.Fatalf("stored = %v, want %v", stored, tc.stored)
+			}
+		})
+	}
+}
+
+func dialReverse(t *testing.T, ctx context.Context, url string, h http.Header) (*websocket.Conn, *http.Response, error) {
+	t.Helper()
+	c, resp, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(url, "http"), &websocket.DialOptions{HTTPHeader: h})
+	if err == nil {
+		t.Cleanup(func() { c.CloseNow() })
+	}
+	return c, resp, err
+}
+
+func hdr(kv ...string) http.Header {
+	h := http.Header{}
+	for i := 0; i < len(kv); i += 2 {
+		h.Set(kv[i], kv[i+1])
+	}
+	return h
+}
+
+// metaEvents lists the up/down meta events of the log, in order.
+func metaEvents(t *testing.T, log *MemLog) []string {
+	evs, _ := log.EventsAfter(0, 0)
+	var out []string
+	for _, ev := range evs {
+		if ev.Event.Type == core.EventMeta {
+			var d core.MetaEventData
+			_ = json.Unmarshal(ev.Event.Data, &d)
+			out = append(out, d.MetaEvent)
+		}
+	}
+	return out
+}
+
+func TestReverseWebSocketEventsActionsAndReplacement(t *testing.T) {
+	log := NewMemLog()
+	napcat := core.Source{ID: "napcat", Via: testVia, Events: core.LinkWSReverse, Token: "tok", SelfID: "10001"}
+	m, srv := startManager(t, log, []core.Source{napcat}, Config{})
+	ctx := testCtx(t)
+
+	// Auth: missing and wrong tokens are refused before the upgrade.
+	if _, resp, err := dialReverse(t, ctx, srv.URL+"/report/napcat", nil); err == nil || resp.StatusCode != 401 {
+		t.Fatalf("no token: %v %v", resp, err)
+	}
+	if _, resp, err := dialReverse(t, ctx, srv.URL+"/report/napcat", hdr("Authorization", "Bearer wrong")); err == nil || resp.StatusCode != 403 {
+		t.Fatalf("wrong token: %v %v", resp, err)
+	}
+	if _, resp, err := dialReverse(t, ctx, srv.URL+"/report/napcat", hdr("Authorization", "Bearer tok", "X-Client-Role", "Boss")); err == nil || resp.StatusCode != 400 {
+		t.Fatalf("bad role: %v %v", resp, err)
+	}
+
+	first, _, err := dialReverse(t, ctx, srv.URL+"/report/napcat", hdr("Authorization", "Bearer tok", "X-Self-ID", "10001", "X-Client-Role", "Universal"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the source is up", func() bool { up, _, _ := m.Intake.Live("napcat"); return up })
+	for n := range 3 {
+		if err := first.Write(ctx, websocket.MessageText, msg("ws", n)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Garbage and frames that are neither events nor replies are counted; the link lives on.
+	_ = first.Write(ctx, websocket.MessageText, []byte("garbage"))
+	_ = first.Write(ctx, websocket.MessageText, []byte(`{"hello":1}`))
+	_ = first.Write(ctx, websocket.MessageText, msg("ws", 3))
+	eventually(t, "up + 4 events stored", func() bool { return log.Len() == 5 })
+	fails := m.Intake.Stats().Sources["napcat"].DecodeFailures
+	if fails[ReasonNotJSON] != 1 || fails[ReasonNotEvent] != 1 {
+		t.Errorf("decode failures = %v", fails)
+	}
+
+	// An action goes out over the socket and its reply, matched by echo, comes back.
+	type callResult struct {
+		reply []byte
+		err   error
+	}
+	res := make(chan callResult, 1)
+	go func() {
+		b, err := m.Reverse.Caller("napcat").Call(ctx, "get_login_info", nil)
+		res <- callResult{b, err}
+	}()
+	_, frame, err := first.Read(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var action struct {
+		Action string          `json:"action"`
+		Params json.RawMessage `json:"params"`
+		Echo   json.RawMessage `json:"echo"`
+	}
+	if err := json.Unmarshal(frame, &action); err != nil || action.Action != "get_login_info" || string(action.Params) != "{}" {
+		t.Fatalf("action frame %s", frame)
+	}
+	// An event arriving before the reply still goes to the intake.
+	_ = first.Write(ctx, websocket.MessageText, msg("ws", 4))
+	reply := []byte(`{"status":"ok","retcode":0,"data":{"user_id":10001},"echo":` + string(action.Echo) + `}`)
+	_ = first.Write(ctx, websocket.MessageText, reply)
+	if r := <-res; r.err != nil || !bytes.Equal(r.reply, reply) {
+		t.Fatalf("call: %s %v", r.reply, r.err)
+	}
+
+	// A second link (go-cqhttp style token) replaces the first, cleanly: the first is closed
+	// with 1001, and the source does not go down in between.
+	second, _, err := dialReverse(t, ctx, srv.URL+"/report/napcat", hdr("Authorization", "Token tok"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := first.Read(ctx); websocket.CloseStatus(err) != websocket.StatusGoingAway {
+		t.Fatalf("first link: %v, want closed with 1001", err)
+	}
+	_ = second.Write(ctx, websocket.MessageText, msg("ws", 5))
+	eventually(t, "the event over the second link", func() bool { return log.Len() == 7 })
+	if got := metaEvents(t, log); len(got) != 1 || got[0] != core.MetaSourceUp {
+		t.Fatalf("meta events %v, want one up", got)
+	}
+	// Events of both links, in order.
+	evs, _ := log.EventsAfter(1, 0)
+	for i, ev := range evs {
+		if p := payloadOf(t, ev); p.N != i {
+			t.Fatalf("event %d carries n=%d", i, p.N)
+		}
+	}
+
+	second.Close(websocket.StatusNormalClosure, "bye")
+	eventually(t, "the source is down", func() bool { up, _, _ := m.Intake.Live("napcat"); return !up })
+	eventually(t, "down stored", func() bool { g := metaEvents(t, log); return len(g) == 2 && g[1] == core.MetaSourceDown })
+	if _, err := m.Reverse.Caller("napcat").Call(ctx, "get_status", nil); core.AsError(err).Code != core.CodeBackendDown {
+		t.Fatalf("call without a link: %v", err)
+	}
+}
+
+func TestOneBotPathFindsTheSourceBySelfID(t *testing.T) {
+	log := NewMemLog()
+	sources := []core.Source{
+		{ID: "a", Via: testVia, Events: core.LinkWSReverse, SelfID: "111"},
+		{ID: "b", Via: testVia, Events: core.LinkWSReverse, SelfID: "222", Token: "t"},
+	}
+	m, srv := startManager(t, log, sources, Config{})
+	ctx := testCtx(t)
+	if _, resp, err := dialReverse(t, ctx, srv.URL+"/onebot/v11/ws", nil); err == nil || resp.StatusCode != 400 {
+		t.Fatalf("no X-Self-ID: %v", err)
+	}
+	if _, resp, err := dialReverse(t, ctx, srv.URL+"/onebot/v11/ws", hdr("X-Self-ID", "333")); err == nil || resp.StatusCode != 404 {
+		t.Fatalf("unknown self id: %v", err)
+	}
+	c, _, err := dialReverse(t, ctx, srv.URL+"/onebot/v11/ws?access_token=t", hdr("X-Self-ID", "222", "X-Client-Role", "Event"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = c.Write(ctx, websocket.MessageText, msg("b", 0))
+	eventually(t, "b's event", func() bool { return m.Intake.Stats().Sources["b"].EventsIn == 2 }) // up + event
+	// An Event-only link takes no actions.
+	if m.Reverse.Connected("b") {
+		t.Error("an Event link counted as an action link")
+	}
+}
+
+func TestReverseCallTimesOutAndSilentLinkGoesDown(t *testing.T) {
+	log := NewMemLog()
+	s := core.Source{ID: "slow", Via: testVia, Events: core.LinkWSReverse, TimeoutMS: 30, HeartbeatMS: 25}
+	m, srv := startManager(t, log, []core.Source{s}, Config{})
+	ctx := testCtx(t)
+	c, _, err := dialReverse(t, ctx, srv.URL+"/report/slow", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The client reads nothing and answers nothing.
+	_, err = m.Reverse.Caller("slow").Call(ctx, "get_status", json.RawMessage(`{"x":1}`))
+	if core.AsError(err).Code != core.CodeBackendTimeout {
+		t.Fatalf("call: %v, want a timeout", err)
+	}
+	eventually(t, "the silent link is down", func() bool { up, _, known := m.Intake.Live("slow"); return known && !up })
+	eventually(t, "down stored", func() bool { return len(metaEvents(t, log)) == 2 })
+	evs, _ := log.EventsAfter(0, 0)
+	var d core.MetaEventData
+	_ = json.Unmarshal(evs[len(evs)-1].Event.Data, &d)
+	if d.MetaEvent != core.MetaSourceDown || !strings.Contains(d.Reason, "silent for 50ms") {
+		t.Errorf("last meta event %+v", d)
+	}
+	for { // the unanswered action frame, then the end
+		_, _, err := c.Read(ctx)
+		if err == nil {
+			continue
+		}
+		if errors.Is(err, context.DeadlineExceeded) {
+			t.Errorf("the silent link is still open: %v", err)
+		}
+		break
+	}
+}
