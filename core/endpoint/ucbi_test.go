@@ -10,7 +10,7 @@ import (
 	"testing"
 
 	"ucbi-console/core"
-	"ucbi-console/core/cli"
+	"ucbi-console/cli"
 	"ucbi-console/core/endpoint"
 	"ucbi-console/core/onebot"
 	"ucbi-console/core/onebot/onebottest"
