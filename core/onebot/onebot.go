@@ -354,7 +354,7 @@ func (a *Adapter) Extension(ctx context.Context, name string, params map[string]
 }
 
 func decodeData(raw json.RawMessage, v any) error {
-	if isNull(raw) {
+	if core.IsNull(raw) {
 		return fmt.Errorf("it is empty")
 	}
 	dec := json.NewDecoder(bytes.NewReader(raw))
