@@ -299,9 +299,9 @@ func (r ArkRequest) Target() string {
 func (r ArkRequest) TargetString() string { return r.Target() }
 
 // RawForwarder is an adapter that can pass an open-layer action through as the caller wrote it
-// (the OneBot 11 proxy, the bot hub's WebSocket doors). It checks the parameters the console
-// must look at (ids, message, file references), calls the backend once — never again: a retried
-// send is a duplicate message — and reads the answer with the adapter's one envelope reader.
+// (the OneBot 11 proxy, the bot hub's WebSocket doors). It calls the backend once — never
+// again: a retried send is a duplicate message — and reads the answer with the adapter's one
+// envelope reader. The door has checked the parameters (onebot.CheckParams) before.
 type RawForwarder interface {
 	ForwardRaw(ctx context.Context, action string, params []byte, echo json.RawMessage) RawReply
 }
@@ -320,6 +320,9 @@ type RawCall struct {
 	Echo json.RawMessage
 	// Hide lists the door's own secrets (its token): masked wherever they occur in the row.
 	Hide []string
+	// Target and Message are what the call is about ("group:1", the text as plain text), from
+	// the door's check of the parameters: the row shows them.
+	Target, Message string
 }
 
 // RawReply is what a passed-through action came to.
@@ -340,17 +343,15 @@ type RawReply struct {
 	MessageID string
 	// Data is the backend's data, raw (nil when none).
 	Data json.RawMessage
-	// Target and Message are what the call was about ("group:1", the text), for history.
-	Target, Message string
 }
 
 func (r RawReply) fillRow(rec *HistoryRecord) {
-	rec.Target, rec.Message, rec.MessageID = r.Target, r.Message, r.MessageID
+	rec.MessageID = r.MessageID
 	if r.Retcode != 0 {
 		rec.Retcode = r.Retcode
 	}
-	if r.Err == nil {
-		rec.Text = r.Text
+	if r.Text != "" {
+		rec.Text = r.Text // the backend's own words
 	}
 	if r.Body != nil {
 		rec.Response = r.Body
@@ -368,6 +369,7 @@ func (r RawReply) fillRow(rec *HistoryRecord) {
 // "onebot-ws"), which pass the frame's params and echo and write reply.Body back as the frame.
 func (d *Dispatcher) Forward(ctx context.Context, c RawCall) (RawReply, error) {
 	rec := newRow(c.Origin, c.Action)
+	rec.Target, rec.Message = c.Target, c.Message
 	backend := c.Backend
 	if backend == "" {
 		backend = c.Action
@@ -376,8 +378,9 @@ func (d *Dispatcher) Forward(ctx context.Context, c RawCall) (RawReply, error) {
 	if len(params) == 0 {
 		params = []byte("{}")
 	}
-	var hide []string
-	data, err := d.run(ctx, rec, nil, func(ctx context.Context) (any, error) {
+	rec.Request = params
+	hide := append([]string(nil), c.Hide...)
+	data, err := d.run(ctx, rec, &hide, func(ctx context.Context) (any, error) {
 		src, a, err := d.SourceAdapter(c.SourceID)
 		if err != nil {
 			return RawReply{}, err

@@ -19,13 +19,9 @@ import (
 
 var _ core.RawForwarder = (*Adapter)(nil)
 
-// ForwardRaw checks a bot's parameters (CheckParams), forwards them once to /<action> as they
-// are, and reads the answer (ReadForwarded).
+// ForwardRaw forwards a bot's parameters once to /<action> as they are and reads the answer
+// (ReadForwarded). The door has checked them (CheckParams).
 func (a *Adapter) ForwardRaw(ctx context.Context, action string, params []byte, echo json.RawMessage) core.RawReply {
-	target, message, cerr := CheckParams(params)
-	if cerr != nil {
-		return core.RawReply{Status: cerr.Status(), Body: FailedReply(cerr, echo, nil), Err: cerr, Target: target}
-	}
 	status, reply, err := a.Forward(ctx, action, params)
 	var rep core.RawReply
 	if err != nil {
@@ -34,7 +30,6 @@ func (a *Adapter) ForwardRaw(ctx context.Context, action string, params []byte, 
 	} else {
 		rep = ReadForwarded(action, status, reply, echo)
 	}
-	rep.Target, rep.Message = target, message
 	return rep
 }
 
