@@ -16,8 +16,8 @@ import (
 	"testing"
 	"time"
 
-	"ucbi-console/core"
 	"ucbi-console/cli"
+	"ucbi-console/core"
 	"ucbi-console/core/onebot"
 	"ucbi-console/core/onebot/onebottest"
 	"ucbi-console/store"
