@@ -78,21 +78,22 @@ func (e *Error) render(lang string) string {
 }
 
 // Localize says err in a language ("zh…" Chinese, else English), naming the field it is about.
-// A keyed error is its key's template; any other is its code's sentence (in English its own
-// message), followed by the backend's own words when a backend failed.
+// In English it is the error's own message; in Chinese a keyed error is its key's template and
+// any other its code's sentence, followed by the backend's codes and own words when a backend
+// failed.
 func Localize(err error, lang string) string {
 	if err == nil {
 		return ""
 	}
 	e := AsError(err)
 	lang = normLang(lang)
+	if lang == LangEnglish {
+		return e.Message // the key's template, with any context the engine added
+	}
 	if e.Key != "" {
 		if s := e.render(lang); s != "" {
 			return s
 		}
-	}
-	if lang == LangEnglish {
-		return e.Message
 	}
 	m := messages[lang]
 	s, ok := m["code."+e.Code]
