@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"path"
+	"slices"
 	"strings"
 	"time"
 
@@ -171,7 +172,7 @@ func (s *Server) chain(d door, next http.Handler) http.Handler {
 		if s.cors(w, r) {
 			return
 		}
-		if d.methods != nil && !contains(d.methods, r.Method) {
+		if d.methods != nil && !slices.Contains(d.methods, r.Method) {
 			w.Header().Set("Allow", strings.Join(d.methods, ", "))
 			s.fail(w, r, core.Errorf(core.CodeMethodNotAllowed, "%s takes %s, not %s", s.routeName(r), strings.Join(d.methods, " or "), r.Method), nil)
 			return
@@ -268,19 +269,10 @@ func validName(s string) bool {
 	return true
 }
 
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
-}
-
 // cors answers CORS: only for configured origins; a preflight is answered here (true).
 func (s *Server) cors(w http.ResponseWriter, r *http.Request) bool {
 	origin := r.Header.Get("Origin")
-	if origin == "" || !contains(s.opts.AllowOrigins, origin) {
+	if origin == "" || !slices.Contains(s.opts.AllowOrigins, origin) {
 		return false
 	}
 	h := w.Header()

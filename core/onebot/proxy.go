@@ -162,8 +162,7 @@ type oneBotCall struct {
 
 // oneBotFields are the parameters the console looks at, raw.
 type oneBotFields struct {
-	echo, groupID, userID, messageType, message, autoEscape []byte
-	accessToken                                             bool
+	groupID, userID, messageType, message, autoEscape []byte
 }
 
 func (f *oneBotFields) take(key []byte, escaped bool, value []byte) {
@@ -172,8 +171,6 @@ func (f *oneBotFields) take(key []byte, escaped bool, value []byte) {
 		k = []byte(fieldKey(key, escaped))
 	}
 	switch string(k) {
-	case "echo":
-		f.echo = value
 	case "group_id":
 		f.groupID = value
 	case "user_id":
@@ -184,8 +181,6 @@ func (f *oneBotFields) take(key []byte, escaped bool, value []byte) {
 		f.message = value
 	case "auto_escape":
 		f.autoEscape = value
-	case "access_token":
-		f.accessToken = true
 	}
 }
 
