@@ -9,7 +9,7 @@ import (
 	"fyne.io/fyne/v2/app"
 
 	"ucbi-console/assets"
-	"ucbi-console/core/cli"
+	"ucbi-console/cli"
 	"ucbi-console/core/endpoint"
 	"ucbi-console/ui"
 )

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 )
 
 // Ark request field names. phone_number is NapCat's name for phoneNumber since v4.9.74; both
@@ -39,7 +38,7 @@ func DecodeArkRequest(fields map[string]json.RawMessage) (ArkRequest, error) {
 	var err error
 	present := func(key string) bool {
 		raw, ok := fields[key]
-		return ok && !isNull(raw)
+		return ok && !IsNull(raw)
 	}
 	var got []string
 	for _, key := range []string{fieldGroupID, fieldUserID} {
@@ -55,11 +54,10 @@ func DecodeArkRequest(fields map[string]json.RawMessage) (ArkRequest, error) {
 	}
 	switch len(got) {
 	case 0:
-		return r, Errorf(CodeMissingParam, "one of group_id, user_id or phoneNumber is required")
+		return r, Fail(CodeMissingParam, "ark.one_required", "group_id")
 	case 1:
 	default:
-		return r, Errorf(CodeBadParam,
-			"give exactly one of group_id, user_id or phoneNumber (got %s)", joinAnd(got))
+		return r, Fail(CodeBadParam, "ark.only_one", got[0], "got", joinAnd(got))
 	}
 
 	switch got[0] {
@@ -83,14 +81,14 @@ func decodeArkID(field string, raw json.RawMessage) (string, error) {
 	switch raw[0] {
 	case '"':
 		if err := json.Unmarshal(raw, &s); err != nil {
-			return "", Errorf(CodeBadParam, "%s: %v", field, err)
+			return "", Fail(CodeBadParam, "param.invalid", field, "detail", err.Error())
 		}
 		s = strings.TrimSpace(s)
 		if s == "" {
-			return "", Errorf(CodeBadParam, "%s must not be empty", field)
+			return "", Fail(CodeBadParam, "param.empty", field)
 		}
 		if !IsDigits(s) {
-			return "", Errorf(CodeBadParam, "%s must be a number or a string of digits, not %s", field, quoteShort(s))
+			return "", Fail(CodeBadParam, "param.not_digits", field, "kind", quoteShort(s))
 		}
 	case '-', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9':
 		s = string(raw)
@@ -98,14 +96,14 @@ func decodeArkID(field string, raw json.RawMessage) (string, error) {
 			return "", err
 		}
 	default:
-		return "", Errorf(CodeBadParam, "%s must be a number or a string of digits, not %s", field, JSONKind(raw))
+		return "", Fail(CodeBadParam, "param.not_digits", field, "kind", JSONKind(raw))
 	}
 	n, err := strconv.ParseInt(s, 10, 64)
 	switch {
 	case err != nil:
-		return "", Errorf(CodeBadParam, "%s %s is too large: it must fit in 64 bits", field, short(s))
+		return "", Fail(CodeBadParam, "param.too_large", field, "value", short(s))
 	case n <= 0:
-		return "", Errorf(CodeBadParam, "%s must be a positive number, not %d", field, n)
+		return "", Fail(CodeBadParam, "param.not_positive", field, "value", strconv.FormatInt(n, 10))
 	}
 	return strconv.FormatInt(n, 10), nil
 }
@@ -113,10 +111,10 @@ func decodeArkID(field string, raw json.RawMessage) (string, error) {
 // checkInteger rejects JSON numbers with a fraction or exponent, and negative ones.
 func checkInteger(field, lit string) error {
 	if strings.ContainsAny(lit, ".eE") {
-		return Errorf(CodeBadParam, "%s must be a whole number, not %s", field, short(lit))
+		return Fail(CodeBadParam, "param.not_whole", field, "value", short(lit))
 	}
 	if strings.HasPrefix(lit, "-") {
-		return Errorf(CodeBadParam, "%s must be a positive number, not %s", field, short(lit))
+		return Fail(CodeBadParam, "param.not_positive", field, "value", short(lit))
 	}
 	return nil
 }
@@ -133,8 +131,7 @@ func decodePhones(fields map[string]json.RawMessage, present func(string) bool) 
 			return "", err
 		}
 		if from != "" && p != phone {
-			return "", Errorf(CodeBadParam,
-				"%s and %s name different numbers (%s, %s): give one of them", from, key, phone, p)
+			return "", Fail(CodeBadParam, "ark.phones_differ", key, "other", from, "a", phone, "b", p)
 		}
 		phone, from = p, key
 	}
@@ -147,7 +144,7 @@ func decodePhone(field string, raw json.RawMessage) (string, error) {
 	switch raw[0] {
 	case '"':
 		if err := json.Unmarshal(raw, &s); err != nil {
-			return "", Errorf(CodeBadParam, "%s: %v", field, err)
+			return "", Fail(CodeBadParam, "param.invalid", field, "detail", err.Error())
 		}
 	case '-', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9':
 		s = string(raw)
@@ -155,7 +152,7 @@ func decodePhone(field string, raw json.RawMessage) (string, error) {
 			return "", err
 		}
 	default:
-		return "", Errorf(CodeBadParam, "%s must be a string of digits, not %s", field, JSONKind(raw))
+		return "", Fail(CodeBadParam, "param.not_digit_string", field, "kind", JSONKind(raw))
 	}
 	given := s
 	s = strings.TrimSpace(s)
@@ -169,12 +166,11 @@ func decodePhone(field string, raw json.RawMessage) (string, error) {
 	}, s)
 	switch {
 	case s == "" && strings.TrimSpace(given) == "":
-		return "", Errorf(CodeBadParam, "%s must not be empty", field)
+		return "", Fail(CodeBadParam, "param.empty", field)
 	case !IsDigits(s):
-		return "", Errorf(CodeBadParam,
-			"%s must be digits with an optional leading +, spaces and dashes allowed; not %s", field, quoteShort(given))
+		return "", Fail(CodeBadParam, "ark.phone_form", field, "value", quoteShort(given))
 	case len(s) < minPhoneDigits || len(s) > maxPhoneDigits:
-		return "", Errorf(CodeBadParam, "%s must have %d to %d digits, not %d", field, minPhoneDigits, maxPhoneDigits, len(s))
+		return "", Fail(CodeBadParam, "ark.phone_length", field, "min", itoa(minPhoneDigits), "max", itoa(maxPhoneDigits), "n", itoa(len(s)))
 	}
 	if plus {
 		s = "+" + s
@@ -182,27 +178,8 @@ func decodePhone(field string, raw json.RawMessage) (string, error) {
 	return s, nil
 }
 
-// IsDigits reports whether s is one or more ASCII digits.
-func IsDigits(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return true
-}
-
 // short cuts a caller's text to a length fit for an error message.
-func short(s string) string {
-	const max = 40
-	if utf8.RuneCountInString(s) <= max {
-		return s
-	}
-	return string([]rune(s)[:max]) + "…"
-}
+func short(s string) string { return Snippet(s, 40) }
 
 func quoteShort(s string) string { return strconv.Quote(short(s)) }
 

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 )
@@ -11,45 +12,41 @@ import (
 // MaxBodyBytes bounds a request body on every route of the endpoint.
 const MaxBodyBytes = 1 << 20
 
-// maxDepth bounds JSON nesting in a request: nothing UCBI takes is nested deeper than a few
-// levels, and a deep document is an attack on the decoder, not a call.
-const maxDepth = 64
-
 // DecodeRequest parses a UCBI request body. Every error is an *Error that names the field at
 // fault (CodeBadJSON for a body that is not a JSON object, CodeBadParam for a wrong type).
 func DecodeRequest(body []byte) (Request, error) {
 	var req Request
 	body = bytes.TrimSpace(body)
 	if len(body) == 0 {
-		return req, Errorf(CodeBadJSON, "the body is empty: send a JSON object {\"action\", \"context\", \"params\"}")
+		return req, Fail(CodeBadJSON, "request.empty", "")
 	}
 	top, derr := DecodeRequestObject(body)
 	if derr != nil {
 		return req, derr
 	}
 	raw, ok := top["action"]
-	if !ok || isNull(raw) {
-		return req, Errorf(CodeMissingParam, "\"action\" is required")
+	if !ok || IsNull(raw) {
+		return req, Fail(CodeMissingParam, "param.required", "action")
 	}
 	if err := json.Unmarshal(raw, &req.Action); err != nil {
-		return req, Errorf(CodeBadParam, "\"action\" must be a string, not %s", JSONKind(raw))
+		return req, Fail(CodeBadParam, "param.not_string", "action", "kind", JSONKind(raw))
 	}
 	if req.Action = strings.TrimSpace(req.Action); req.Action == "" {
-		return req, Errorf(CodeMissingParam, "\"action\" is empty")
+		return req, Fail(CodeMissingParam, "param.empty", "action")
 	}
-	if raw, ok := top["context"]; ok && !isNull(raw) {
+	if raw, ok := top["context"]; ok && !IsNull(raw) {
 		c, err := DecodeContext(raw)
 		if err != nil {
 			return req, err
 		}
 		req.Context = &c
 	}
-	if raw, ok := top["params"]; ok && !isNull(raw) {
+	if raw, ok := top["params"]; ok && !IsNull(raw) {
 		if bytes.TrimSpace(raw)[0] != '{' {
-			return req, Errorf(CodeBadParam, "\"params\" must be an object, not %s", JSONKind(raw))
+			return req, Fail(CodeBadParam, "param.not_object", "params", "kind", JSONKind(raw))
 		}
 		if err := json.Unmarshal(raw, &req.Params); err != nil {
-			return req, Errorf(CodeBadParam, "\"params\": %v", err)
+			return req, Fail(CodeBadParam, "param.invalid", "params", "detail", err.Error())
 		}
 		// OneBot-style bots put their token in the parameters too: it is never a parameter
 		// (it would reach the backend and the history row).
@@ -63,17 +60,17 @@ func DecodeRequest(body []byte) (Request, error) {
 func DecodeRequestObject(body []byte) (map[string]json.RawMessage, *Error) {
 	body = bytes.TrimSpace(body)
 	if !utf8.Valid(body) {
-		return nil, Errorf(CodeBadJSON, "the body is not valid UTF-8")
+		return nil, Fail(CodeBadJSON, "json.utf8", "")
 	}
-	if err := checkJSON(body); err != nil {
-		return nil, AsError(err)
+	if err := CheckJSON(body); err != nil {
+		return nil, err
 	}
 	if len(body) == 0 || body[0] != '{' {
-		return nil, Errorf(CodeBadJSON, "the body must be a JSON object, not %s", JSONKind(body))
+		return nil, Fail(CodeBadJSON, "json.not_object", "", "kind", JSONKind(body))
 	}
 	var fields map[string]json.RawMessage
 	if err := json.Unmarshal(body, &fields); err != nil {
-		return nil, Errorf(CodeBadJSON, "the body is not valid JSON: %v", err)
+		return nil, Fail(CodeBadJSON, "json.invalid", "", "detail", err.Error())
 	}
 	return fields, nil
 }
@@ -82,11 +79,11 @@ func DecodeRequestObject(body []byte) (map[string]json.RawMessage, *Error) {
 func DecodeContext(raw json.RawMessage) (Context, error) {
 	var c Context
 	if t := bytes.TrimSpace(raw); len(t) == 0 || t[0] != '{' {
-		return c, Errorf(CodeBadParam, "\"context\" must be an object, not %s", JSONKind(raw))
+		return c, Fail(CodeBadParam, "param.not_object", "context", "kind", JSONKind(raw))
 	}
 	var fields map[string]json.RawMessage
 	if err := json.Unmarshal(raw, &fields); err != nil {
-		return c, Errorf(CodeBadParam, "\"context\": %v", err)
+		return c, Fail(CodeBadParam, "param.invalid", "context", "detail", err.Error())
 	}
 	strs := []struct {
 		name string
@@ -94,11 +91,11 @@ func DecodeContext(raw json.RawMessage) (Context, error) {
 	}{{"platform", &c.Platform}, {"via", &c.Via}, {"type", &c.Type}}
 	for _, f := range strs {
 		v, ok := fields[f.name]
-		if !ok || isNull(v) {
+		if !ok || IsNull(v) {
 			continue
 		}
 		if err := json.Unmarshal(v, f.dst); err != nil {
-			return c, Errorf(CodeBadParam, "context.%s must be a string, not %s", f.name, JSONKind(v))
+			return c, Fail(CodeBadParam, "param.not_string", "context."+f.name, "kind", JSONKind(v))
 		}
 	}
 	ids := []struct {
@@ -116,54 +113,20 @@ func DecodeContext(raw json.RawMessage) (Context, error) {
 		}
 		id, err := decodeID(v)
 		if err != nil {
-			return c, Errorf(CodeBadParam, "context.%s: %v", f.name, err)
+			return c, Fail(CodeBadParam, "param.invalid", "context."+f.name, "detail", err.Error())
 		}
 		*f.dst = ID(id)
 	}
 	if c.Type != "" && c.Type != TypePrivate && c.Type != TypeGroup && c.Type != TypeDiscuss {
-		return c, Errorf(CodeBadParam, "context.type must be private, group or discuss, not %q", c.Type)
+		return c, Fail(CodeBadParam, "param.type", "context.type", "value", strconv.Quote(c.Type))
 	}
-	if v, ok := fields["extra"]; ok && !isNull(v) {
+	if v, ok := fields["extra"]; ok && !IsNull(v) {
 		c.Extra = append(json.RawMessage(nil), bytes.TrimSpace(v)...)
 		if _, err := c.ConfigID(); err != nil {
 			return c, Errorf(CodeBadParam, "%v", err)
 		}
 	}
 	return c, nil
-}
-
-func isNull(b []byte) bool {
-	b = bytes.TrimSpace(b)
-	return len(b) == 0 || string(b) == "null"
-}
-
-// checkJSON rejects bodies that are not one JSON value or nest deeper than maxDepth, before any
-// decoding into Go values.
-func checkJSON(body []byte) *Error {
-	if !json.Valid(body) {
-		var v any
-		err := json.Unmarshal(body, &v)
-		return Errorf(CodeBadJSON, "the body is not valid JSON: %v", err)
-	}
-	depth, inString, escaped := 0, false, false
-	for _, c := range body {
-		switch {
-		case escaped:
-			escaped = false
-		case inString && c == '\\':
-			escaped = true
-		case c == '"':
-			inString = !inString
-		case inString:
-		case c == '{' || c == '[':
-			if depth++; depth > maxDepth {
-				return Errorf(CodeBadJSON, "the body nests deeper than %d levels", maxDepth)
-			}
-		case c == '}' || c == ']':
-			depth--
-		}
-	}
-	return nil
 }
 
 // paramID finds an id for kind ("user", "group", "discuss"): params' kind_id, then kind_tid,
@@ -176,7 +139,7 @@ func paramID(params map[string]json.RawMessage, c *Context, kind string) (string
 		}
 		id, err := decodeID(raw)
 		if err != nil {
-			return "", Errorf(CodeBadParam, "params.%s: %v", name, err)
+			return "", Fail(CodeBadParam, "param.invalid", "params."+name, "detail", err.Error())
 		}
 		if id != "" {
 			return id, nil
@@ -199,12 +162,12 @@ func paramID(params map[string]json.RawMessage, c *Context, kind string) (string
 // paramMessage decodes and validates params.message.
 func paramMessage(params map[string]json.RawMessage) (Message, error) {
 	raw, ok := params["message"]
-	if !ok || isNull(raw) {
-		return nil, Errorf(CodeMissingParam, "params.message is required")
+	if !ok || IsNull(raw) {
+		return nil, Fail(CodeMissingParam, "param.required", "params.message")
 	}
 	var m Message
 	if err := json.Unmarshal(raw, &m); err != nil {
-		return nil, Errorf(CodeBadMessage, "params.message: %v", err)
+		return nil, Fail(CodeBadMessage, "param.invalid", "params.message", "detail", err.Error())
 	}
 	if err := ValidateMessage(m); err != nil {
 		return nil, err
@@ -217,11 +180,14 @@ func paramMessage(params map[string]json.RawMessage) (Message, error) {
 // each known type carries the data it needs. Errors name the segment by index.
 func ValidateMessage(m Message) error {
 	if len(m) == 0 {
-		return Errorf(CodeBadMessage, "params.message is empty: a message needs at least one segment")
+		return Fail(CodeBadMessage, "message.empty", "params.message")
 	}
 	for i, s := range m {
 		if err := validateSegment(s); err != nil {
+			// The segment's index and type lead the English message; the field names the
+			// segment for every language.
 			err.Message = fmt.Sprintf("segment %d (%s): %s", i, s.Type, err.Message)
+			err.Field = fmt.Sprintf("params.message[%d].%s", i, err.Field)
 			return err
 		}
 	}
@@ -241,12 +207,12 @@ func validateSegment(s Segment) *Error {
 		if has(keys...) {
 			return nil
 		}
-		return Errorf(CodeBadMessage, "data needs %s", what)
+		return Fail(CodeBadMessage, "segment.needs", "data", "what", what)
 	}
 	switch s.Type {
 	case "text":
 		if s.Text == "" {
-			return Errorf(CodeBadMessage, "text is empty")
+			return Fail(CodeBadMessage, "segment.text_empty", "text")
 		}
 	case "image", "audio", "video", "file":
 		return need("url, path or data", "url", "path", "data")
@@ -260,18 +226,18 @@ func validateSegment(s Segment) *Error {
 		for _, k := range []string{"latitude", "longitude"} {
 			v, ok := s.Str(k)
 			if !ok {
-				return Errorf(CodeBadMessage, "data needs latitude and longitude")
+				return Fail(CodeBadMessage, "segment.needs", "data", "what", "latitude and longitude")
 			}
 			var f float64
 			if _, err := fmt.Sscan(v, &f); err != nil {
-				return Errorf(CodeBadMessage, "data.%s must be a number, not %q", k, v)
+				return Fail(CodeBadMessage, "param.not_number", "data."+k, "value", strconv.Quote(v))
 			}
 		}
 	case "rich":
-		return Errorf(CodeUnsupported, "rich segments cannot be sent (UCBI receives them only)")
+		return Fail(CodeUnsupported, "segment.rich", "type")
 	default:
 		if !strings.HasPrefix(s.Type, "*") || len(s.Type) < 2 {
-			return Errorf(CodeBadMessage, "unknown segment type %q (open-layer specific types start with '*', e.g. *face)", s.Type)
+			return Fail(CodeBadMessage, "segment.unknown_type", "type", "value", strconv.Quote(s.Type))
 		}
 	}
 	return nil

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -42,6 +43,9 @@ type Dispatcher struct {
 	// ProbeTTL is how long ^get_available_contexts trusts a probe; ProbeTimeout bounds one.
 	ProbeTTL     time.Duration
 	ProbeTimeout time.Duration
+
+	// background counts calls still running after their door answered (ForwardLater).
+	background sync.WaitGroup
 }
 
 type adapterEntry struct {
@@ -87,146 +91,12 @@ func (d *Dispatcher) Vias() []string {
 	return out
 }
 
-// Call runs one UCBI request and records it in history (durable before Call returns). origin
-// says who called (OriginGUI, OriginUCBI…). The result is JSON-marshalable response data.
-func (d *Dispatcher) Call(ctx context.Context, origin string, req Request) (any, error) {
-	data, _, err := d.CallRecorded(ctx, origin, req)
-	return data, err
-}
-
-// CallRecorded is Call that also returns the history row it wrote (source, target, outcome),
-// for callers that log the call.
-func (d *Dispatcher) CallRecorded(ctx context.Context, origin string, req Request) (any, *HistoryRecord, error) {
-	start := time.Now()
-	rec := &HistoryRecord{Time: start, Origin: origin, Action: req.Action}
-	rec.Request, _ = json.Marshal(req)
-	data, err := d.call(ctx, req, rec)
-	rec.finish(start, data, err)
-	if herr := d.Record(rec); herr != nil {
-		if err == nil {
-			return nil, rec, Errorf(CodeInternal, "the call was made but its history row could not be written: %v", herr)
-		}
-	}
-	return data, rec, err
-}
-
-// finish fills in a history row's latency, outcome and response from a call's result.
-func (r *HistoryRecord) finish(start time.Time, data any, err error) {
-	r.LatencyUS = time.Since(start).Microseconds()
-	if err != nil {
-		e := AsError(err)
-		r.Outcome, r.ErrorCode, r.Retcode, r.Text = OutcomeError, e.Code, e.Retcode, e.Message
-		r.Response, _ = json.Marshal(ErrorBody(e))
-		return
-	}
-	r.Outcome = OutcomeOK
-	r.Response, _ = json.Marshal(data)
-}
-
-// ErrorBody is the endpoint's JSON body for an error.
-type ErrorBodyJSON struct {
-	Error   string `json:"error"`
-	Message string `json:"message"`
-	Retcode *int   `json:"retcode,omitempty"`
-	Backend string `json:"backend_message,omitempty"`
-}
-
-// ErrorBody renders an error as the endpoint's JSON body.
-func ErrorBody(e *Error) ErrorBodyJSON {
-	b := ErrorBodyJSON{Error: e.Code, Message: e.Message}
-	if e.Code == CodeBackendFailed {
-		rc := e.Retcode
-		b.Retcode = &rc
-		b.Backend = e.BackendText
-	}
-	return b
-}
-
-// Record writes a history row (no-op without a history sink).
-func (d *Dispatcher) Record(rec *HistoryRecord) error {
-	if d.history == nil {
-		return nil
-	}
-	return d.history.AppendHistory(rec)
-}
-
-func (d *Dispatcher) call(ctx context.Context, req Request, rec *HistoryRecord) (any, error) {
-	switch {
-	case req.Action == "^get_contexts":
-		return d.contexts(ctx, false)
-	case req.Action == "^get_available_contexts":
-		return d.contexts(ctx, true)
-	case strings.HasPrefix(req.Action, "^"):
-		return nil, Errorf(CodeUnknownAction, "unknown meta action %q (meta actions: ^get_contexts, ^get_available_contexts)", req.Action)
-	}
-	if !knownAction(req.Action) {
-		return nil, Errorf(CodeUnknownAction, "unknown action %q (actions: get_login_info, send_private_message, send_group_message, send_discuss_message, send_message, ^get_contexts, ^get_available_contexts, or an open-layer specific *name)", req.Action)
-	}
-	src, a, err := d.Route(req.Context)
-	if err != nil {
-		return nil, err
-	}
-	rec.Source = src.ID
-	ctx, cancel := context.WithTimeout(ctx, src.Timeout()+time.Second)
-	defer cancel()
-
-	switch req.Action {
-	case "get_login_info":
-		return a.GetLoginInfo(ctx)
-	case "send_private_message", "send_group_message", "send_discuss_message", "send_message":
-		t, err := sendTarget(req)
-		if err != nil {
-			return nil, err
-		}
-		rec.Target = t.String()
-		m, err := paramMessage(req.Params)
-		if err != nil {
-			return nil, err
-		}
-		rec.Message = m.PlainText()
-		res, err := a.Send(ctx, t, m)
-		rec.MessageID = res.MessageID
-		if err != nil {
-			return nil, err
-		}
-		return res, nil
-	}
-	// an open-layer specific *name
-	name := strings.TrimPrefix(req.Action, "*")
-	rec.Target = extensionTarget(req.Params)
-	if name == "ArkSharePeer" || name == "send_ark_share" {
-		ar, err := DecodeArkRequest(req.Params)
-		if err != nil {
-			return nil, err
-		}
-		rec.Target = ar.TargetString()
-		return d.arkSharePeer(ctx, src, a, ar)
-	}
-	return a.Extension(ctx, name, req.Params)
-}
-
-func knownAction(a string) bool {
-	switch a {
-	case "get_login_info", "send_private_message", "send_group_message", "send_discuss_message", "send_message":
-		return true
-	}
-	return strings.HasPrefix(a, "*") && len(a) > 1
-}
-
 // sendTarget resolves the target of a send action from params, then context.
-func sendTarget(req Request) (Target, error) {
-	var typ string
-	switch req.Action {
-	case "send_private_message":
-		typ = TypePrivate
-	case "send_group_message":
-		typ = TypeGroup
-	case "send_discuss_message":
-		typ = TypeDiscuss
-	default:
-		if raw, ok := req.Params["type"]; ok && !isNull(raw) {
+func sendTarget(req Request, typ string) (Target, error) {
+	if typ == "" {
+		if raw, ok := req.Params["type"]; ok && !IsNull(raw) {
 			if err := json.Unmarshal(raw, &typ); err != nil {
-				return Target{}, Errorf(CodeBadParam, "params.type must be a string, not %s", JSONKind(raw))
+				return Target{}, Fail(CodeBadParam, "param.not_string", "params.type", "kind", JSONKind(raw))
 			}
 		} else if req.Context != nil {
 			typ = req.Context.Type
@@ -234,9 +104,9 @@ func sendTarget(req Request) (Target, error) {
 		switch typ {
 		case TypePrivate, TypeGroup, TypeDiscuss:
 		case "":
-			return Target{}, Errorf(CodeMissingParam, "send_message needs a type (private, group or discuss) in params.type or context.type")
+			return Target{}, Fail(CodeMissingParam, "send.type_missing", "params.type")
 		default:
-			return Target{}, Errorf(CodeBadParam, "params.type must be private, group or discuss, not %q", typ)
+			return Target{}, Fail(CodeBadParam, "param.type", "params.type", "value", strconv.Quote(typ))
 		}
 	}
 	kind := map[string]string{TypePrivate: "user", TypeGroup: "group", TypeDiscuss: "discuss"}[typ]
@@ -245,7 +115,7 @@ func sendTarget(req Request) (Target, error) {
 		return Target{}, err
 	}
 	if id == "" {
-		return Target{}, Errorf(CodeMissingParam, "%s needs %s_id or %s_tid, in params or in context", req.Action, kind, kind)
+		return Target{}, Fail(CodeMissingParam, "send.id_missing", kind+"_id", "action", req.Action, "kind", kind)
 	}
 	return Target{Type: typ, ID: id}, nil
 }
@@ -282,7 +152,7 @@ func (d *Dispatcher) Route(c *Context) (Source, Adapter, error) {
 		_, known := d.factories[via]
 		d.mu.Unlock()
 		if !known {
-			return Source{}, nil, Errorf(CodeUnknownVia, "no adapter for via %q; this console speaks: %s", via, strings.Join(d.Vias(), ", "))
+			return Source{}, nil, Fail(CodeUnknownVia, "route.no_adapter", "context.via", "via", strconv.Quote(via), "vias", strings.Join(d.Vias(), ", "))
 		}
 	}
 	src, err := pickSource(sources, via, configID)
@@ -295,18 +165,18 @@ func (d *Dispatcher) Route(c *Context) (Source, Adapter, error) {
 
 func pickSource(sources []Source, via, configID string) (Source, error) {
 	if len(sources) == 0 {
-		return Source{}, Errorf(CodeUnknownSource, "no message source is configured (add one with: ucbi-console source add)")
+		return Source{}, Fail(CodeUnknownSource, "route.no_sources", "")
 	}
 	if configID != "" {
 		for _, s := range sources {
 			if s.ID == configID {
 				if via != "" && s.Via != via {
-					return Source{}, Errorf(CodeUnknownSource, "message source %q is %s, not %s", s.ID, s.Via, via)
+					return Source{}, Fail(CodeUnknownSource, "route.wrong_via", "context.via", "source", strconv.Quote(s.ID), "has", s.Via, "via", via)
 				}
 				return s, nil
 			}
 		}
-		return Source{}, Errorf(CodeUnknownSource, "no message source %q; configured: %s", configID, describeSources(sources))
+		return Source{}, Fail(CodeUnknownSource, "route.no_source", "context.extra.config_id", "source", strconv.Quote(configID), "configured", describeSources(sources))
 	}
 	var fit []Source
 	for _, s := range sources {
@@ -315,7 +185,7 @@ func pickSource(sources []Source, via, configID string) (Source, error) {
 		}
 	}
 	if len(fit) == 0 {
-		return Source{}, Errorf(CodeUnknownVia, "no message source of via %q is configured; configured: %s", via, describeSources(sources))
+		return Source{}, Fail(CodeUnknownVia, "route.no_source_of_via", "context.via", "via", strconv.Quote(via), "configured", describeSources(sources))
 	}
 	if len(fit) == 1 {
 		return fit[0], nil
@@ -325,7 +195,7 @@ func pickSource(sources []Source, via, configID string) (Source, error) {
 			return s, nil
 		}
 	}
-	return Source{}, Errorf(CodeAmbiguousSource, "several message sources fit and none is the default: name one in context.extra.config_id (configured: %s)", describeSources(fit))
+	return Source{}, Fail(CodeAmbiguousSource, "route.ambiguous", "context.extra.config_id", "configured", describeSources(fit))
 }
 
 func describeSources(sources []Source) string {
@@ -431,48 +301,11 @@ func (d *Dispatcher) Probe(ctx context.Context, sources []Source) []bool {
 	return out
 }
 
-// TargetString renders an Ark request's target for history and the card list.
-func (r ArkRequest) TargetString() string {
-	switch {
-	case r.GroupID != "":
-		return "group:" + r.GroupID
-	case r.UserID != "":
-		return "user:" + r.UserID
-	case r.Phone != "":
-		return "phone:" + r.Phone
-	}
-	return ""
-}
-
-// ArkSharePeer asks a source ("" = the default) for a recommend card, stores the card and
-// records the call in history.
-func (d *Dispatcher) ArkSharePeer(ctx context.Context, origin, sourceID string, r ArkRequest) (ArkResult, Source, error) {
-	start := time.Now()
-	rec := &HistoryRecord{Time: start, Origin: origin, Action: "ArkSharePeer", Target: r.TargetString()}
-	rec.Request, _ = json.Marshal(r)
-	src, a, err := d.SourceAdapter(sourceID)
-	var res ArkResult
-	if err == nil {
-		rec.Source = src.ID
-		cctx, cancel := context.WithTimeout(ctx, src.Timeout()+time.Second)
-		res, err = d.arkSharePeer(cctx, src, a, r)
-		cancel()
-	}
-	rec.finish(start, res, err)
-	if err == nil && res.ErrCode != 0 {
-		rec.Outcome, rec.Retcode, rec.Text = OutcomeError, res.ErrCode, res.ErrMsg
-	}
-	if herr := d.Record(rec); herr != nil && err == nil {
-		err = Errorf(CodeInternal, "the card was made but its history row could not be written: %v", herr)
-	}
-	return res, src, err
-}
-
 // arkSharePeer calls the adapter and stores the card (made or refused) in the card list.
 func (d *Dispatcher) arkSharePeer(ctx context.Context, src Source, a Adapter, r ArkRequest) (ArkResult, error) {
 	sharer, ok := a.(ArkSharer)
 	if !ok {
-		return ArkResult{}, Errorf(CodeUnsupported, "this open layer (%s) cannot generate Ark cards", src.Via)
+		return ArkResult{}, Fail(CodeUnsupported, "ark.unsupported", "", "via", src.Via)
 	}
 	res, err := sharer.ArkSharePeer(ctx, r)
 	if e := AsError(err); e != nil && e.Code == CodeBackendFailed {
@@ -495,10 +328,10 @@ func (d *Dispatcher) arkSharePeer(ctx context.Context, src Source, a Adapter, r 
 	if res.ErrCode == 0 && res.ArkJSON == "" {
 		// Older NapCat answers "ok" with empty data when it made nothing: errCode 0 must
 		// always carry a card, so this is the backend's failure, said as such.
-		return res, Errorf(CodeBackendBadReply, "the backend reported success but returned no card")
+		return res, Fail(CodeBackendBadReply, "ark.no_card", "")
 	}
 	if d.cards != nil {
-		card := &CardRecord{Time: time.Now(), Source: src.ID, Target: r.TargetString(), Outcome: OutcomeOK,
+		card := &CardRecord{Time: time.Now(), Source: src.ID, Target: r.Target(), Outcome: OutcomeOK,
 			ErrCode: res.ErrCode, ErrMsg: res.ErrMsg, ArkJSON: res.ArkJSON}
 		if res.ErrCode != 0 {
 			card.Outcome = OutcomeError

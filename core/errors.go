@@ -54,9 +54,16 @@ var codeStatus = map[string]int{
 
 // Error is a failure with a stable code, a message in words that names the field or the
 // problem, and — for backend failures — the backend's own retcode and text.
+//
+// Key, Field and Args let the message be said in another language (Localize): Key names the
+// template in core/messages, Field the field at fault, Args the template's other values. An
+// Error made with Errorf has no Key: it is said in any language by its code's template.
 type Error struct {
 	Code    string
 	Message string
+	Key     string
+	Field   string
+	Args    map[string]string
 	// Retcode and BackendText are set when the open layer answered with a failure.
 	Retcode     int
 	BackendText string
@@ -72,6 +79,20 @@ func (e *Error) Status() int {
 		return s
 	}
 	return http.StatusInternalServerError
+}
+
+// Fail makes an *Error from a message key: Message is the key's English template filled with
+// field and args (pairs: name, value). Every key has an English and a Chinese template.
+func Fail(code, key, field string, args ...string) *Error {
+	e := &Error{Code: code, Key: key, Field: field}
+	if len(args) > 0 {
+		e.Args = make(map[string]string, len(args)/2)
+		for i := 0; i+1 < len(args); i += 2 {
+			e.Args[args[i]] = args[i+1]
+		}
+	}
+	e.Message = e.render(LangEnglish)
+	return e
 }
 
 // Errorf makes an *Error with a code and a formatted message.
@@ -90,6 +111,24 @@ func AsError(err error) *Error {
 	}
 	return &Error{Code: CodeInternal, Message: err.Error()}
 }
+
+// Retcode is the OneBot-style retcode of an envelope the console writes for a core error code,
+// on every route that answers with one (the OneBot 11 proxy, the seed's /ArkSharePeer, the
+// WebSocket doors). One rule: 100 — OneBot 11's "parameters missing or invalid", what CQHTTP
+// clients expect — for a caller's parameter error (every 400 code but bad_json); 1000 + the
+// code's HTTP status otherwise (1400 bad_json, 1401, 1403, 1404, 1405, 1413, 1422, 1429, 1500,
+// 1502, 1503, 1504), as OneBot 11 maps HTTP 4xx to 14xx over WebSocket. A backend's own retcode
+// never becomes ours (it could collide); it is passed back in the backend's own envelope.
+func Retcode(code string) int {
+	status := StatusForCode(code)
+	if status == http.StatusBadRequest && code != CodeBadJSON {
+		return RetcodeBadParams
+	}
+	return 1000 + status
+}
+
+// RetcodeBadParams is OneBot 11's retcode for missing or invalid parameters.
+const RetcodeBadParams = 100
 
 // StatusForCode is the HTTP status for a stable code (500 for an unknown one).
 func StatusForCode(code string) int {

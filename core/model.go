@@ -381,7 +381,9 @@ const (
 	OriginGUI    = "gui"
 	OriginUCBI   = "ucbi"
 	OriginOneBot = "onebot"
-	OriginCLI    = "cli"
+	// OriginOneBotWS is a OneBot 11 action that came over a WebSocket (the bot hub's doors).
+	OriginOneBotWS = "onebot-ws"
+	OriginCLI      = "cli"
 )
 
 // Outcomes recorded in history.

@@ -2,20 +2,14 @@ package store
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
-	"unicode"
-	"unicode/utf8"
 
 	"ucbi-console/core"
 
 	bolt "go.etcd.io/bbolt"
 )
-
-// maxSourceID is the longest source id accepted, in characters.
-const maxSourceID = 64
 
 // Sources returns every message source, sorted by ID. It is served from memory (the dispatcher
 // calls it on every request) and returns a fresh copy each time.
@@ -150,23 +144,6 @@ func readSources(tx *bolt.Tx) ([]core.Source, error) {
 	return list, err
 }
 
-// validateSource checks what a source must have. Its messages never include the token or URL.
-func validateSource(s core.Source) error {
-	switch {
-	case s.ID == "":
-		return errors.New("a message source needs an id")
-	case utf8.RuneCountInString(s.ID) > maxSourceID:
-		return fmt.Errorf("message source id %q is longer than %d characters", s.ID, maxSourceID)
-	case !utf8.ValidString(s.ID):
-		return fmt.Errorf("message source id %q is not valid UTF-8", s.ID)
-	case strings.IndexFunc(s.ID, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) >= 0:
-		return fmt.Errorf("message source id %q must not contain spaces or control characters", s.ID)
-	case strings.ContainsAny(s.ID, `/\`):
-		return fmt.Errorf("message source id %q must not contain slashes", s.ID)
-	case strings.TrimSpace(s.Via) == "":
-		return fmt.Errorf("message source %q needs a via (the open layer it is reached through)", s.ID)
-	case strings.TrimSpace(s.URL) == "":
-		return fmt.Errorf("message source %q needs a url", s.ID)
-	}
-	return nil
-}
+// validateSource checks what every source must have (core.ValidateSource: one rule set for the
+// store, the CLI and the GUI). Its messages never include the token or URL.
+func validateSource(s core.Source) error { return core.ValidateSource(s) }

@@ -1,14 +1,15 @@
 // Package endpoint serves UCBI Console's local HTTP endpoint: the UCBI API (POST {root}), the
 // seed's POST /ArkSharePeer, and OneBot-11-style POST /:action (and /s/{source}/:action) for
-// bots that speak OneBot 11. Every call is recorded in history before its reply is written.
+// bots that speak OneBot 11, plus whatever handlers Options.Mounts adds (event streams,
+// WebSocket doors, /metrics). Routing is Go's ServeMux patterns; every route goes through one
+// middleware chain (recover and log → CORS → method → auth → rate limit → body limit); the
+// calls themselves run through the dispatcher, which writes each history row before the reply.
 package endpoint
 
 import (
 	"context"
 	"crypto/rand"
-	"crypto/subtle"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -18,7 +19,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-	"unicode/utf8"
 
 	"ucbi-console/core"
 )
@@ -42,6 +42,25 @@ type Options struct {
 	OnCall func(CallLog)
 	// Log, when set, gets one line per call.
 	Log io.Writer
+	// Mounts are more handlers served behind the same middleware (see Mount).
+	Mounts []Mount
+}
+
+// Mount is a handler the endpoint serves beside its own routes, behind the same middleware:
+// recover and log, CORS, auth (unless Public), rate limit, body limit.
+//
+// Pattern is a ServeMux pattern ("GET /events", "POST /report/{source}", "GET /s/{source}/api").
+// The endpoint's own routes are method-less, so a mount with a method and the same path wins
+// for that method only: "GET /{$}" makes GET / a WebSocket upgrade while POST / stays the UCBI
+// API (when Root is "/"); "GET /api" or "GET /event" wins over the proxy's /{action}. A mount
+// that conflicts with a route (neither more specific) makes New fail.
+type Mount struct {
+	Pattern string
+	Handler http.Handler
+	// Public skips auth (the handler checks its caller itself, e.g. an HMAC signature).
+	Public bool
+	// Origin names the door in the log line ("onebot-ws", "events"…).
+	Origin string
 }
 
 // DefaultListen is where the endpoint listens when nothing else is said: loopback only.
@@ -96,8 +115,7 @@ type Server struct {
 	root    string
 	limiter *rateLimiter
 
-	// asyncCalls counts OneBot _async calls still running; Shutdown waits for them.
-	asyncCalls sync.WaitGroup
+	handler http.Handler
 
 	mu   sync.Mutex
 	srv  *http.Server
@@ -128,10 +146,20 @@ func New(d *core.Dispatcher, o Options) (*Server, error) {
 	if len(root) > 1 {
 		root = strings.TrimRight(root, "/")
 	}
+	for _, seg := range strings.Split(strings.Trim(root, "/"), "/") {
+		if root != "/" && !validName(seg) {
+			return nil, fmt.Errorf("root %q: each part of the path must be letters, digits, '_' or '-'", o.Root)
+		}
+	}
 	s := &Server{d: d, opts: o, root: root}
 	if o.RateLimit > 0 {
 		s.limiter = newRateLimiter(o.RateLimit, o.RateBurst)
 	}
+	h, err := s.routes()
+	if err != nil {
+		return nil, err
+	}
+	s.handler = h
 	return s, nil
 }
 
@@ -200,13 +228,15 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		return nil
 	}
 	err := srv.Shutdown(ctx)
-	async := make(chan struct{})
-	go func() { s.asyncCalls.Wait(); close(async) }()
-	for _, ch := range []chan struct{}{done, async} {
-		select {
-		case <-ch:
-		case <-ctx.Done():
-			return ctx.Err()
+	select {
+	case <-done:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	if s.d != nil {
+		// OneBot _async calls answered "accepted" before they ended: their rows come first.
+		if derr := s.d.Drain(ctx); derr != nil {
+			return derr
 		}
 	}
 	return err
@@ -256,265 +286,5 @@ func (s *Server) Routes() []Route {
 	}
 }
 
-// Handler is the endpoint's HTTP handler (with auth, limits and routing).
-func (s *Server) Handler() http.Handler { return http.HandlerFunc(s.serveHTTP) }
-
-// callState collects what one call did, for its log line.
-type callState struct {
-	log CallLog
-}
-
-func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
-	st := &callState{log: CallLog{Time: time.Now(), Method: r.Method, Path: r.URL.Path}}
-	rw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
-	defer func() {
-		if v := recover(); v != nil {
-			// A bug of ours must not take the endpoint down nor leak a stack to the caller.
-			st.log.Outcome, st.log.Error = core.OutcomeError, fmt.Sprintf("internal error: %v", v)
-			if !rw.wrote {
-				writeJSON(rw, http.StatusInternalServerError, core.ErrorBodyJSON{Error: core.CodeInternal, Message: "internal error"})
-			}
-		}
-		st.log.Status = rw.status
-		st.log.Latency = time.Since(st.log.Time)
-		if st.log.Outcome == "" {
-			st.log.Outcome = core.OutcomeOK
-			if rw.status >= 400 {
-				st.log.Outcome = core.OutcomeError
-			}
-		}
-		// The reply leaves before the log line is written: a slow log (a piped stdout) must not
-		// hold every caller's answer.
-		if f, ok := w.(http.Flusher); ok && rw.wrote {
-			f.Flush()
-		}
-		if s.opts.Log != nil {
-			fmt.Fprintln(s.opts.Log, st.log.String())
-		}
-		if s.opts.OnCall != nil {
-			s.opts.OnCall(st.log)
-		}
-	}()
-	if s.cors(rw, r) {
-		return
-	}
-	kind, source, action := s.classify(r.URL.Path)
-	switch kind {
-	case routeUCBI:
-		st.log.Origin = core.OriginUCBI
-		s.serveUCBI(rw, r, st)
-	case routeArk:
-		st.log.Origin, st.log.Action = core.OriginOneBot, "ArkSharePeer"
-		s.serveArk(rw, r, st, source)
-	case routeOneBot:
-		st.log.Origin, st.log.Action, st.log.Source = core.OriginOneBot, action, source
-		s.serveOneBot(rw, r, st, source, action)
-	default:
-		st.log.Origin = core.OriginOneBot
-		writeEnvelopeError(rw, http.StatusNotFound, 1404, fmt.Sprintf("no route %q: the UCBI API is POST %s, OneBot 11 actions are POST /<action> or /s/<source>/<action>", r.URL.Path, s.root), nil)
-	}
-}
-
-const (
-	routeNone = iota
-	routeUCBI
-	routeArk
-	routeOneBot
-)
-
-// classify maps a path to a route: the UCBI root, /ArkSharePeer (optionally under /s/{source}),
-// or a OneBot action. Action names are plain identifiers: anything else (dots, encoded
-// slashes) is no route, so a path cannot reach elsewhere on the backend.
-func (s *Server) classify(path string) (kind int, source, action string) {
-	if path == s.root || (s.root != "/" && path == s.root+"/") {
-		return routeUCBI, "", ""
-	}
-	p := strings.TrimSuffix(strings.TrimPrefix(path, "/"), "/")
-	parts := strings.Split(p, "/")
-	if len(parts) == 3 && parts[0] == "s" && validName(parts[1]) {
-		source, parts = parts[1], parts[2:]
-	}
-	if len(parts) != 1 || !validName(parts[0]) {
-		return routeNone, "", ""
-	}
-	if parts[0] == "ArkSharePeer" {
-		return routeArk, source, parts[0]
-	}
-	return routeOneBot, source, parts[0]
-}
-
-func validName(s string) bool {
-	if s == "" || len(s) > 64 {
-		return false
-	}
-	for _, c := range s {
-		if !(c == '_' || c == '-' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9') {
-			return false
-		}
-	}
-	return true
-}
-
-// cors answers CORS: only for configured origins; a preflight is answered here (true).
-func (s *Server) cors(w http.ResponseWriter, r *http.Request) bool {
-	origin := r.Header.Get("Origin")
-	if origin == "" || len(s.opts.AllowOrigins) == 0 {
-		return false
-	}
-	allowed := false
-	for _, o := range s.opts.AllowOrigins {
-		if o == origin {
-			allowed = true
-		}
-	}
-	if !allowed {
-		return false
-	}
-	h := w.Header()
-	h.Set("Access-Control-Allow-Origin", origin)
-	h.Set("Vary", "Origin")
-	if r.Method == http.MethodOptions {
-		h.Set("Access-Control-Allow-Methods", "POST, GET, OPTIONS")
-		h.Set("Access-Control-Allow-Headers", "Authorization, Content-Type")
-		h.Set("Access-Control-Max-Age", "600")
-		w.WriteHeader(http.StatusNoContent)
-		return true
-	}
-	return false
-}
-
-// authorize checks the caller's token: missing → 401, wrong → 403. With no token configured
-// every header is ignored (Koishi sends "Token undefined" when it has none).
-func (s *Server) authorize(r *http.Request) (key string, err *core.Error) {
-	if s.opts.Token == "" {
-		host, _, _ := net.SplitHostPort(r.RemoteAddr)
-		return "addr:" + host, nil
-	}
-	given, ok := callerToken(r)
-	if !ok {
-		return "", core.Errorf(core.CodeUnauthorized, "a token is required: send Authorization: Bearer <token> or ?access_token=<token>")
-	}
-	if subtle.ConstantTimeCompare([]byte(given), []byte(s.opts.Token)) != 1 {
-		return "", core.Errorf(core.CodeForbidden, "the token is wrong")
-	}
-	return "token", nil
-}
-
-// callerToken finds the token a caller sent: Authorization "Bearer t", "Token t" or a bare
-// "t", or the access_token query parameter.
-func callerToken(r *http.Request) (string, bool) {
-	if h := strings.TrimSpace(r.Header.Get("Authorization")); h != "" {
-		if scheme, rest, ok := strings.Cut(h, " "); ok && (strings.EqualFold(scheme, "Bearer") || strings.EqualFold(scheme, "Token")) {
-			return strings.TrimSpace(rest), true
-		}
-		return h, true
-	}
-	if t := r.URL.Query().Get("access_token"); t != "" {
-		return t, true
-	}
-	return "", false
-}
-
-// readBody reads at most core.MaxBodyBytes; a larger body is CodeTooLarge.
-func readBody(w http.ResponseWriter, r *http.Request) ([]byte, *core.Error) {
-	if r.Body == nil {
-		return nil, nil
-	}
-	if r.ContentLength > core.MaxBodyBytes {
-		// Announced too large: say so now rather than wait for a body we would refuse anyway.
-		return nil, core.Errorf(core.CodeTooLarge, "the body is larger than %d bytes", core.MaxBodyBytes)
-	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, core.MaxBodyBytes))
-	if err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			return nil, core.Errorf(core.CodeTooLarge, "the body is larger than %d bytes", core.MaxBodyBytes)
-		}
-		return nil, core.Errorf(core.CodeBadJSON, "the body could not be read: %v", err)
-	}
-	return body, nil
-}
-
-// serveUCBI answers POST {root}.
-func (s *Server) serveUCBI(w http.ResponseWriter, r *http.Request, st *callState) {
-	fail := func(e *core.Error) {
-		st.log.Outcome, st.log.Error = core.OutcomeError, e.Code
-		if e.Code == core.CodeMethodNotAllowed {
-			w.Header().Set("Allow", "POST")
-		}
-		writeJSON(w, e.Status(), core.ErrorBody(e))
-	}
-	if r.Method != http.MethodPost {
-		fail(core.Errorf(core.CodeMethodNotAllowed, "the UCBI API takes POST, not %s", r.Method))
-		return
-	}
-	key, aerr := s.authorize(r)
-	if aerr != nil {
-		fail(aerr)
-		return
-	}
-	if !s.allow(key) {
-		fail(core.Errorf(core.CodeRateLimited, "rate limited: more than %g calls per second", s.opts.RateLimit))
-		return
-	}
-	body, berr := readBody(w, r)
-	if berr != nil {
-		fail(berr)
-		return
-	}
-	req, err := core.DecodeRequest(body)
-	if err != nil {
-		st.log.Action = "?"
-		e := core.AsError(err)
-		s.recordRejected(st, core.OriginUCBI, "?", body, e)
-		fail(e)
-		return
-	}
-	st.log.Action = req.Action
-	data, rec, err := s.d.CallRecorded(r.Context(), core.OriginUCBI, req)
-	st.log.Source, st.log.Target = rec.Source, rec.Target
-	if err != nil {
-		fail(core.AsError(err))
-		return
-	}
-	writeJSON(w, http.StatusOK, data)
-}
-
-// jsonOrString keeps a body for history: as JSON when it is, else as a JSON string (cut short).
-func jsonOrString(body []byte) json.RawMessage {
-	if utf8.Valid(body) && json.Valid(body) {
-		return append(json.RawMessage(nil), body...)
-	}
-	if len(body) > 2048 {
-		body = body[:2048]
-	}
-	b, _ := json.Marshal(strings.ToValidUTF8(string(body), "\uFFFD"))
-	return b
-}
-
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.WriteHeader(status)
-	enc := json.NewEncoder(w)
-	enc.SetEscapeHTML(false)
-	_ = enc.Encode(v)
-}
-
-// statusWriter remembers the status a handler wrote.
-type statusWriter struct {
-	http.ResponseWriter
-	status int
-	wrote  bool
-}
-
-func (w *statusWriter) WriteHeader(code int) {
-	if !w.wrote {
-		w.status, w.wrote = code, true
-	}
-	w.ResponseWriter.WriteHeader(code)
-}
-
-func (w *statusWriter) Write(b []byte) (int, error) {
-	w.wrote = true
-	return w.ResponseWriter.Write(b)
-}
+// Handler is the endpoint's HTTP handler: every route and mount behind the middleware.
+func (s *Server) Handler() http.Handler { return s.handler }

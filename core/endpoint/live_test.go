@@ -13,8 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"ucbi-console/cli"
 	"ucbi-console/core"
-	"ucbi-console/core/cli"
 	"ucbi-console/core/endpoint"
 	"ucbi-console/core/onebot"
 	"ucbi-console/core/onebot/onebottest"

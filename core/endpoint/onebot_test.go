@@ -259,7 +259,7 @@ func TestOneBotRouting(t *testing.T) {
 	l := newLive(t, nil)
 	a := l.post("/s/nope/get_login_info", `{}`)
 	m := a.env(t)
-	if a.status != 400 || string(m["retcode"]) != "1400" || !strings.Contains(jsonStr(m["message"]), `"nope"`) || !strings.Contains(jsonStr(m["message"]), "napcat") {
+	if a.status != 400 || string(m["retcode"]) != "100" || !strings.Contains(jsonStr(m["message"]), `"nope"`) || !strings.Contains(jsonStr(m["message"]), "napcat") {
 		t.Fatalf("unknown source: %d %s", a.status, a.body)
 	}
 	for _, p := range []string{"/a/b", "/s/napcat", "/s/napcat/x/y", "/" + strings.Repeat("a", 65), "/send.msg"} {

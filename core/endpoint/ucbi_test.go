@@ -9,8 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"ucbi-console/cli"
 	"ucbi-console/core"
-	"ucbi-console/core/cli"
 	"ucbi-console/core/endpoint"
 	"ucbi-console/core/onebot"
 	"ucbi-console/core/onebot/onebottest"

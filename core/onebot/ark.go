@@ -78,7 +78,7 @@ func parseArkData(data json.RawMessage) (core.ArkResult, error) {
 		return core.Errorf(core.CodeBackendBadReply, "the backend reported success but %s", why)
 	}
 	switch {
-	case isNull(data):
+	case core.IsNull(data):
 		return core.ArkResult{}, noCard("sent no card (empty data)")
 	case data[0] == '"':
 		var card string
@@ -98,7 +98,7 @@ func parseArkData(data json.RawMessage) (core.ArkResult, error) {
 	}
 	var res core.ArkResult
 	for _, k := range []string{"errCode", "result"} {
-		if v, ok := fields[k]; ok && !isNull(v) {
+		if v, ok := fields[k]; ok && !core.IsNull(v) {
 			n, ok := retcodeOf(v)
 			if !ok {
 				return core.ArkResult{}, noCard(fmt.Sprintf("its %s is not a whole number: %s", k, snippet(v)))
@@ -107,14 +107,14 @@ func parseArkData(data json.RawMessage) (core.ArkResult, error) {
 			break
 		}
 	}
-	if v, ok := fields["errMsg"]; ok && !isNull(v) {
+	if v, ok := fields["errMsg"]; ok && !core.IsNull(v) {
 		if json.Unmarshal(v, &res.ErrMsg) != nil {
 			res.ErrMsg = string(bytes.TrimSpace(v))
 		}
 	}
 	for _, k := range []string{"arkJson", "arkMsg"} {
 		v, ok := fields[k]
-		if !ok || isNull(v) {
+		if !ok || core.IsNull(v) {
 			continue
 		}
 		v = bytes.TrimSpace(v)

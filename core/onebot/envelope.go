@@ -9,8 +9,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"unicode"
-	"unicode/utf8"
 
 	"ucbi-console/core"
 )
@@ -25,6 +23,10 @@ type Envelope struct {
 	Wording string          `json:"wording"`
 	Msg     string          `json:"msg,omitempty"`
 	Echo    json.RawMessage `json:"echo,omitempty"`
+
+	// complete: the reply had all six fields, status, message and wording strings — it can be
+	// passed back to a bot as it came.
+	complete bool
 }
 
 // OK reports whether the envelope is a success: status "ok" with retcode 0, or status "async"
@@ -89,7 +91,7 @@ func ParseEnvelope(httpStatus int, body []byte) (*Envelope, error) {
 	case httpStatus == http.StatusUnauthorized || httpStatus == http.StatusForbidden:
 		// NapCat answers 403 for a missing or wrong token, go-cqhttp 401 (missing) / 403 (wrong).
 		// The body is at most {"message": "..."}: never an envelope worth reading further.
-		msg := fmt.Sprintf("backend rejected the access token (HTTP %d): check the source's token", httpStatus)
+		msg := fmt.Sprintf("backend rejected the access token (HTTP %d): the console's backend token for this source is wrong — check the source's token (your own token was accepted)", httpStatus)
 		return env, &core.Error{Code: core.CodeBackendFailed, HTTPStatus: httpStatus,
 			BackendText: bareText(trimmed, parsed), Message: msg}
 	case env != nil:
@@ -141,44 +143,49 @@ func failure(env *Envelope) *core.Error {
 
 // decodeEnvelope reads a JSON object leniently: retcode may be a number or a numeric string, the
 // texts must be strings when present. isEnv is true when the body is a JSON object with a status
-// or retcode key; err says what is wrong with such an object.
+// or retcode key; err says what is wrong with such an object. It scans the fields without
+// decoding the document (the proxy reads every reply with it).
 func decodeEnvelope(b []byte) (env *Envelope, isEnv bool, err error) {
 	if len(b) == 0 || b[0] != '{' || !json.Valid(b) {
 		return nil, false, nil
 	}
-	var raw map[string]json.RawMessage
-	if json.Unmarshal(b, &raw) != nil {
-		return nil, false, nil
-	}
+	var rawStatus, rawRet, rawData, rawEcho []byte
+	var hasStatus, hasRet, hasData, hasEcho, strMessage, strWording bool
 	env = &Envelope{}
-	for _, f := range []struct {
-		key string
-		dst *string
-	}{{"message", &env.Message}, {"msg", &env.Msg}, {"wording", &env.Wording}} {
-		if v, ok := raw[f.key]; ok {
-			var s string
-			if json.Unmarshal(v, &s) == nil {
-				*f.dst = s
-			}
+	eachField(b, func(key []byte, escaped bool, value []byte) {
+		switch fieldKey(key, escaped) {
+		case "status":
+			rawStatus, hasStatus = value, true
+		case "retcode":
+			rawRet, hasRet = value, true
+		case "data":
+			rawData, hasData = value, true
+		case "echo":
+			rawEcho, hasEcho = value, true
+		case "message":
+			env.Message, strMessage = rawString(value)
+		case "msg":
+			env.Msg, _ = rawString(value)
+		case "wording":
+			env.Wording, strWording = rawString(value)
 		}
-	}
-	rawStatus, hasStatus := raw["status"]
-	rawRet, hasRet := raw["retcode"]
+	})
 	if !hasStatus && !hasRet {
 		return env, false, nil
 	}
-	if d, ok := raw["data"]; ok {
-		env.Data = bytes.TrimSpace(d)
+	if hasData {
+		env.Data = rawData
 	}
-	if e, ok := raw["echo"]; ok && !isNull(e) {
-		env.Echo = bytes.TrimSpace(e)
+	if hasEcho && !core.IsNull(rawEcho) {
+		env.Echo = rawEcho
 	}
-	if hasStatus && !isNull(rawStatus) {
-		if json.Unmarshal(rawStatus, &env.Status) != nil {
+	strStatus := false
+	if hasStatus && !core.IsNull(rawStatus) {
+		if env.Status, strStatus = rawString(rawStatus); !strStatus {
 			return env, true, errors.New("its status is not a string")
 		}
 	}
-	if hasRet && !isNull(rawRet) {
+	if hasRet && !core.IsNull(rawRet) {
 		n, ok := retcodeOf(rawRet)
 		if !ok {
 			return env, true, errors.New("its retcode is not a whole number")
@@ -193,6 +200,7 @@ func decodeEnvelope(b []byte) (env *Envelope, isEnv bool, err error) {
 			env.Status = "failed"
 		}
 	}
+	env.complete = strStatus && hasRet && strMessage && strWording && hasData && hasEcho
 	return env, true, nil
 }
 
@@ -213,11 +221,6 @@ func retcodeOf(b json.RawMessage) (int, bool) {
 		return 0, false
 	}
 	return int(f), true
-}
-
-func isNull(b []byte) bool {
-	b = bytes.TrimSpace(b)
-	return len(b) == 0 || string(b) == "null"
 }
 
 // bareText is the text of a non-envelope error body: {"message": …} or short plain text.
@@ -250,7 +253,7 @@ func badReply(status int, body []byte, why string) *core.Error {
 	default:
 		what = "something that is not JSON"
 	}
-	msg := fmt.Sprintf("backend answered HTTP %d with %s", status, what)
+	msg := fmt.Sprintf("backend answered HTTP %d with %s, not a OneBot reply", status, what)
 	if s := snippet(body); s != "" {
 		msg += ": " + strconv.Quote(s)
 	}
@@ -274,35 +277,7 @@ func looksHTML(b []byte) bool {
 const snippetRunes = 120
 
 // snippet is a one-line, bounded, valid-UTF-8 excerpt of a body for an error message.
-func snippet(b []byte) string {
-	b = bytes.TrimSpace(b)
-	var sb strings.Builder
-	n, space := 0, false
-	for len(b) > 0 && n < snippetRunes {
-		r, size := utf8.DecodeRune(b)
-		b = b[size:]
-		switch {
-		case r == utf8.RuneError && size <= 1:
-			r = '\uFFFD'
-		case unicode.IsSpace(r):
-			space = true
-			continue
-		case !unicode.IsPrint(r):
-			r = '\uFFFD'
-		}
-		if space && sb.Len() > 0 {
-			sb.WriteByte(' ')
-			n++
-		}
-		space = false
-		sb.WriteRune(r)
-		n++
-	}
-	if len(bytes.TrimSpace(b)) > 0 {
-		sb.WriteString("…")
-	}
-	return sb.String()
-}
+func snippet(b []byte) string { return core.Snippet(string(b), snippetRunes) }
 
 // IsUnknownAction reports whether err is a backend saying it has no such action: NapCat's
 // retcode 200 "不支持的Api <name>", go-cqhttp's retcode 404 API_NOT_FOUND, or HTTP 404.

@@ -328,12 +328,7 @@ func normalizeBase64(d string) (string, *core.Error) {
 	return "", core.Errorf(core.CodeBadMessage, "data.data is not valid Base64")
 }
 
-func short(s string) string {
-	if r := []rune(s); len(r) > 80 {
-		return string(r[:80]) + "…"
-	}
-	return s
-}
+func short(s string) string { return core.Snippet(s, 80) }
 
 // FromOneBot maps OneBot 11 segments (as received in events or from get_msg) to a UCBI message.
 // Every segment gets a text stand-in ("[图片]", "@10001"). Types with a UCBI equivalent are mapped

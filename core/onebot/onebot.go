@@ -354,7 +354,7 @@ func (a *Adapter) Extension(ctx context.Context, name string, params map[string]
 }
 
 func decodeData(raw json.RawMessage, v any) error {
-	if isNull(raw) {
+	if core.IsNull(raw) {
 		return fmt.Errorf("it is empty")
 	}
 	dec := json.NewDecoder(bytes.NewReader(raw))
@@ -373,21 +373,21 @@ func BuildSend(t core.Target, m core.Message) (string, map[string]any, error) {
 	case core.TypeGroup:
 		action, key = "send_group_msg", "group_id"
 	case core.TypeDiscuss:
-		return "", nil, core.Errorf(core.CodeUnsupported, "discussion groups are not supported by OneBot 11")
+		return "", nil, core.Fail(core.CodeUnsupported, "send.discuss_unsupported", "type")
 	case "":
-		return "", nil, core.Errorf(core.CodeMissingParam, "the send has no target type (private or group)")
+		return "", nil, core.Fail(core.CodeMissingParam, "send.no_target_type", "type")
 	default:
-		return "", nil, core.Errorf(core.CodeBadParam, "target type must be private or group, not %q", t.Type)
+		return "", nil, core.Fail(core.CodeBadParam, "send.target_type", "type", "value", strconv.Quote(t.Type))
 	}
 	id := strings.TrimSpace(t.ID)
 	if id == "" {
-		return "", nil, core.Errorf(core.CodeMissingParam, "the %s target has no %s", t.Type, key)
+		return "", nil, core.Fail(core.CodeMissingParam, "send.target_id_missing", key, "type", t.Type)
 	}
 	n, err := strconv.ParseInt(id, 10, 64)
 	if err != nil || n <= 0 || strconv.FormatInt(n, 10) != id {
 		// OneBot 11 ids are QQ numbers: anything else would only come back as the backend's
 		// failure, after a round trip, in its words instead of ours.
-		return "", nil, core.Errorf(core.CodeBadParam, "%s %q is not a QQ number (OneBot 11 ids are positive 64-bit integers)", key, short(id))
+		return "", nil, core.Fail(core.CodeBadParam, "send.not_qq_number", key, "value", strconv.Quote(short(id)))
 	}
 	segs, err := ToOneBot(m)
 	if err != nil {

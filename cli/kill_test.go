@@ -1,7 +1,8 @@
-package endpoint_test
+package cli_test
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -15,8 +16,8 @@ import (
 	"testing"
 	"time"
 
+	"ucbi-console/cli"
 	"ucbi-console/core"
-	"ucbi-console/core/cli"
 	"ucbi-console/core/onebot"
 	"ucbi-console/core/onebot/onebottest"
 	"ucbi-console/store"
@@ -226,4 +227,60 @@ func startServe(t *testing.T, dir string) *serveChild {
 		t.Fatalf("serve did not start listening within 60 s\n%s%s", c.out.String(), c.stderr.String())
 	}
 	return c
+}
+
+// Tokens of the child's endpoint: the console's own token for bots, and the backend's, which
+// only the console knows.
+const (
+	liveOurToken     = "our-bot-token-7f3a9c2e51d04b68"
+	liveBackendToken = "napcat-backend-secret-e4d2b1a0c9f8"
+)
+
+func allRows(t *testing.T, db *store.DB) []core.HistoryRecord {
+	t.Helper()
+	var out []core.HistoryRecord
+	before := uint64(0)
+	for range 10_000 {
+		page, err := db.HistoryPage(before, 1000, store.HistoryFilter{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(page) == 0 {
+			break
+		}
+		out = append(out, page...)
+		before = page[len(page)-1].Seq
+	}
+	return out
+}
+
+// lockedBuffer is an output the child's reader goroutine and the test share.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+func paramString(v any) string {
+	switch v := v.(type) {
+	case string:
+		return v
+	case json.Number:
+		return v.String()
+	case nil:
+		return ""
+	}
+	b, _ := json.Marshal(v)
+	return string(b)
 }

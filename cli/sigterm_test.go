@@ -1,4 +1,4 @@
-package endpoint_test
+package cli_test
 
 import (
 	"io"

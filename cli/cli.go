@@ -1,6 +1,7 @@
-// Package cli is ucbi-console's command line: the subcommands that run without a display
-// (serve, source, history, ark) and the set-up they share with the desktop app (data dir,
-// store, dispatcher). main.go hands it the arguments and a function that opens the window.
+// Package cli is ucbi-console's command line — one of the two front doors beside ui/ — and the
+// program's wiring: the subcommands that run without a display (serve, source, history, ark)
+// and the set-up they share with the desktop app (data dir, store, dispatcher with every
+// adapter). main.go hands it the arguments and a function that opens the window.
 package cli
 
 import (
@@ -176,10 +177,11 @@ func (c *command) open() (*Env, error) { return OpenEnv(c.dataDir) }
 
 func (c *command) serve(args []string) error {
 	fs := c.flags("serve")
-	listen := fs.String("listen", endpoint.DefaultListen, "address to listen on")
-	root := fs.String("root", "/", "path of the UCBI API")
-	token := fs.String("token", os.Getenv("UCBI_CONSOLE_TOKEN"), "token bots must send")
-	rate := fs.Float64("rate", 0, "calls per second allowed per token (0 = no limit)")
+	// Each flag overrides the stored setting only when given (serveOptions).
+	fs.String("listen", endpoint.DefaultListen, "address to listen on")
+	fs.String("root", "/", "path of the UCBI API")
+	fs.String("token", "", "token bots must send (default $UCBI_CONSOLE_TOKEN, else the stored one)")
+	fs.Float64("rate", 0, "calls per second allowed per token (0 = no limit)")
 	var origins multiFlag
 	fs.Var(&origins, "allow-origin", "origin allowed by CORS (repeatable)")
 	pos, err := parse(fs, args)
@@ -194,8 +196,12 @@ func (c *command) serve(args []string) error {
 		return err
 	}
 	defer env.Close()
-	srv, err := endpoint.New(env.Dispatcher, endpoint.Options{Listen: *listen, Root: *root, Token: *token,
-		RateLimit: *rate, AllowOrigins: origins, Log: lockedWriter(c.stdout)})
+	opts, err := serveOptions(env.DB, fs)
+	if err != nil {
+		return err
+	}
+	opts.Log = lockedWriter(c.stdout)
+	srv, err := endpoint.New(env.Dispatcher, opts)
 	if err != nil {
 		return err
 	}
@@ -204,7 +210,7 @@ func (c *command) serve(args []string) error {
 	}
 	sources, _ := env.DB.Sources()
 	fmt.Fprintf(c.stdout, "ucbi-console serving on http://%s (UCBI: POST %s; OneBot 11: POST /<action>; POST /ArkSharePeer) — %d message source(s), data in %s\n",
-		srv.Addr(), *root, len(sources), env.DataDir)
+		srv.Addr(), opts.Root, len(sources), env.DataDir)
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM)
 	defer signal.Stop(sig)
@@ -223,6 +229,39 @@ func (c *command) serve(args []string) error {
 	}
 	fmt.Fprintln(c.stdout, "stopped")
 	return nil
+}
+
+// serveOptions are the endpoint's options for serve: the stored settings (the GUI edits them),
+// then $UCBI_CONSOLE_TOKEN for the token, then every flag given on the command line.
+func serveOptions(db *store.DB, fs *flag.FlagSet) (endpoint.Options, error) {
+	set, err := db.EndpointSettings()
+	if err != nil {
+		return endpoint.Options{}, err
+	}
+	if t := os.Getenv("UCBI_CONSOLE_TOKEN"); t != "" {
+		set.Token = t
+	}
+	fs.Visit(func(f *flag.Flag) {
+		switch f.Name {
+		case "listen":
+			set.Listen = f.Value.String()
+		case "root":
+			set.Root = f.Value.String()
+		case "token":
+			set.Token = f.Value.String()
+		case "rate":
+			set.Rate = f.Value.(flag.Getter).Get().(float64)
+		case "allow-origin":
+			set.AllowOrigins = []string(*f.Value.(*multiFlag))
+		}
+	})
+	if set.Listen == "" {
+		set.Listen = endpoint.DefaultListen
+	}
+	if set.Root == "" {
+		set.Root = "/"
+	}
+	return endpoint.Options{Listen: set.Listen, Root: set.Root, Token: set.Token, RateLimit: set.Rate, AllowOrigins: set.AllowOrigins}, nil
 }
 
 type multiFlag []string
@@ -267,14 +306,14 @@ func (c *command) sourceAdd(args []string) error {
 	if s.ID == "" || s.URL == "" {
 		return usagef("source add needs --id and --url")
 	}
-	if err := ValidateSource(s); err != nil {
-		return err
-	}
 	env, err := c.open()
 	if err != nil {
 		return err
 	}
 	defer env.Close()
+	if err := env.Dispatcher.ValidateSource(s); err != nil {
+		return err
+	}
 	if err := env.DB.PutSource(s); err != nil {
 		return err
 	}
@@ -288,17 +327,6 @@ func tokenNote(tok string) string {
 		return ", no token"
 	}
 	return ", token " + core.MaskedToken(tok)
-}
-
-// ValidateSource checks a source before it is saved: a via this console speaks, and settings
-// its adapter accepts (URL, flavor).
-func ValidateSource(s core.Source) error {
-	switch s.Via {
-	case onebot.Via:
-		_, err := onebot.New(s)
-		return err
-	}
-	return fmt.Errorf("unknown via %q: this console speaks %s", s.Via, onebot.Via)
 }
 
 func (c *command) sourceList(args []string) error {
@@ -377,13 +405,11 @@ func (c *command) sourceTest(args []string) error {
 	if err != nil {
 		return err
 	}
-	sctx := src.ContextOf()
 	start := time.Now()
-	data, err := env.Dispatcher.Call(context.Background(), core.OriginCLI, core.Request{Action: "get_login_info", Context: &sctx})
+	info, err := env.Dispatcher.LoginInfo(context.Background(), core.OriginCLI, src.ID)
 	if err != nil {
 		return fmt.Errorf("source %s: %v", src.ID, err)
 	}
-	info, _ := data.(core.LoginInfo)
 	fmt.Fprintf(c.stdout, "source %s: logged in as %s (%s), answered in %s\n", src.ID, info.UserName, info.UserID, time.Since(start).Round(time.Millisecond))
 	return nil
 }
@@ -450,17 +476,9 @@ func (c *command) history(args []string) error {
 			detail = strings.TrimSpace(detail + " → message " + r.MessageID)
 		}
 		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Seq, r.Time.Local().Format("2006-01-02 15:04:05"), r.Origin, r.Source,
-			r.Action, r.Target, r.Outcome, r.Latency().Round(time.Microsecond), oneLine(detail, 80))
+			r.Action, r.Target, r.Outcome, r.Latency().Round(time.Microsecond), core.Snippet(detail, 80))
 	}
 	return tw.Flush()
-}
-
-func oneLine(s string, max int) string {
-	s = strings.Join(strings.Fields(s), " ")
-	if r := []rune(s); len(r) > max {
-		return string(r[:max-1]) + "…"
-	}
-	return s
 }
 
 func (c *command) ark(args []string) error {

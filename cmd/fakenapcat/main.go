@@ -1,7 +1,7 @@
 // Command fakenapcat runs the test suite's fake OneBot 11 server on a fixed address, so the
 // console can be tried (and screenshotted) without a real NapCat:
 //
-//	go run ./core/onebot/onebottest/fakenapcat --listen 127.0.0.1:3000 --flavor napcat
+//	go run ./cmd/fakenapcat --listen 127.0.0.1:3000 --flavor napcat
 package main
 
 import (

@@ -1,4 +1,4 @@
-package endpoint
+package onebot
 
 import (
 	"bytes"
@@ -7,7 +7,7 @@ import (
 
 // A small scanner over a JSON object that is already known to be valid (json.Valid): it hands
 // out the top-level fields as raw slices of the input, without decoding them into Go values.
-// The OneBot route uses it on every request and every backend reply, where only a handful of
+// The proxy uses it on every request and every backend reply, where only a handful of
 // fields matter and the document itself is passed on untouched.
 
 // eachField calls fn with every top-level field of the object b, in order (a key that appears
