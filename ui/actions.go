@@ -100,8 +100,7 @@ type actionsScreen struct {
 	// request
 	title     *widget.Label
 	desc      *widget.Label
-	sources   []core.Source
-	sourceSel *widget.Select
+	source    *sourceChooser
 	raw       *widget.Check
 	rawName   *widget.Entry
 	rawParams *widget.Entry
@@ -200,9 +199,7 @@ func newActionsScreen(e *env) *actionsScreen {
 
 	s.title = heading(L("Actions"))
 	s.desc = wrapLabel(L("Choose an action on the left, or type any action name in raw JSON mode."))
-	s.desc.Importance = widget.LowImportance
-	s.sourceSel = widget.NewSelect(nil, nil)
-	s.sourceSel.PlaceHolder = L("Default source")
+	s.source = newSourceChooser(L("Default source"))
 	s.raw = widget.NewCheck(L("Raw JSON"), func(on bool) { s.setRaw(on) })
 	s.rawName = widget.NewEntry()
 	s.rawName.SetPlaceHolder(L("Action name, e.g. get_status"))
@@ -283,7 +280,7 @@ func newActionsScreen(e *env) *actionsScreen {
 
 	head := container.NewVBox(
 		s.title, s.desc,
-		container.New(layout.NewFormLayout(), widget.NewLabel(L("Source")), s.sourceSel),
+		container.New(layout.NewFormLayout(), widget.NewLabel(L("Source")), s.source.sel),
 		container.NewHBox(s.raw, s.exampleB, layout.NewSpacer(), s.saveBtn, s.sendBtn),
 		widget.NewSeparator(),
 	)
@@ -339,6 +336,17 @@ func (s *actionsScreen) filter() {
 			last = a.Origin
 		}
 		s.rows = append(s.rows, actionsRow{action: a})
+	}
+	// Headings are one line, actions two (name and description). Every row's height is set:
+	// the list keeps heights by index, and a new search moves headings to other indexes.
+	headH := widget.NewLabel("OneBot 11").MinSize().Height
+	rowH := s.list.CreateItem().MinSize().Height
+	for i, r := range s.rows {
+		if r.heading != "" {
+			s.list.SetItemHeight(i, headH)
+		} else {
+			s.list.SetItemHeight(i, rowH)
+		}
 	}
 	s.list.UnselectAll()
 	s.list.Refresh()
@@ -689,28 +697,9 @@ func (s *actionsScreen) loadSources() {
 				s.setStatus(widget.DangerImportance, fmt.Sprintf(L("Cannot read the message sources: %s"), err))
 				return
 			}
-			want := ""
-			if i := s.sourceSel.SelectedIndex(); i >= 0 && i < len(s.sources) {
-				want = s.sources[i].ID
-			}
-			s.sources = list
-			fillSourceSelect(s.sourceSel, list, want)
+			s.source.set(list, "")
 		}
 	})
-}
-
-func (s *actionsScreen) selectedSource() (core.Source, bool) {
-	i := s.sourceSel.SelectedIndex()
-	if i < 0 || i >= len(s.sources) {
-		return core.Source{}, false
-	}
-	return s.sources[i], true
-}
-
-func (s *actionsScreen) selectSource(id string) {
-	if id != "" {
-		fillSourceSelect(s.sourceSel, s.sources, id)
-	}
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -737,7 +726,7 @@ func (s *actionsScreen) send() {
 		s.setStatus(widget.DangerImportance, err.Error())
 		return
 	}
-	src, ok := s.selectedSource()
+	src, ok := s.source.selected()
 	if !ok {
 		s.setStatus(widget.DangerImportance, L("No message source: add one on the Sources screen."))
 		return
@@ -819,7 +808,9 @@ func (s *actionsScreen) loadSaved(r store.SavedRequest) {
 	if r.Action == "" {
 		return
 	}
-	s.selectSource(r.Source)
+	if r.Source != "" {
+		s.source.set(s.source.sources, r.Source)
+	}
 	if a, ok := catalog.Lookup(r.Action); ok && !s.raw.Checked {
 		s.selected = &a
 		s.rawName.SetText(a.Name)
@@ -855,7 +846,7 @@ func (s *actionsScreen) onSave() {
 	}
 	raw, _ := json.Marshal(params)
 	src := ""
-	if cur, ok := s.selectedSource(); ok {
+	if cur, ok := s.source.selected(); ok {
 		src = cur.ID
 	}
 	nameEntry := widget.NewEntry()

@@ -27,8 +27,8 @@ func actionsRig(t *testing.T, lang string) (*rig, *actionsScreen) {
 	}
 	r.idle()
 	r.ui(func() {
-		if _, ok := s.selectedSource(); !ok {
-			t.Fatalf("no source selected; options %v", s.sourceSel.Options)
+		if _, ok := s.source.selected(); !ok {
+			t.Fatalf("no source selected; options %v", s.source.sel.Options)
 		}
 	})
 	return r, s
