@@ -803,12 +803,15 @@ func (s *actionsScreen) refreshSaved() {
 	})
 }
 
-// loadSaved puts a saved request into the form (raw mode when the catalog lacks its action).
-func (s *actionsScreen) loadSaved(r store.SavedRequest) {
-	if r.Action == "" {
-		return
-	}
+// loadSaved puts a saved request into the form (raw mode when the catalog lacks its action) and
+// selects its source. It reports false, saying why, when that source no longer exists: running
+// it through another source instead would call the wrong account.
+func (s *actionsScreen) loadSaved(r store.SavedRequest) bool {
 	if r.Source != "" {
+		if !slices.ContainsFunc(s.source.sources, func(src core.Source) bool { return src.ID == r.Source }) {
+			s.setStatus(widget.DangerImportance, fmt.Sprintf(L("The message source %q of %q no longer exists: choose another and save again."), r.Source, r.Name))
+			return false
+		}
 		s.source.set(s.source.sources, r.Source)
 	}
 	if a, ok := catalog.Lookup(r.Action); ok && !s.raw.Checked {
@@ -816,7 +819,7 @@ func (s *actionsScreen) loadSaved(r store.SavedRequest) {
 		s.rawName.SetText(a.Name)
 		s.showForm()
 		s.setParams(r.Params)
-		return
+		return true
 	}
 	if !s.raw.Checked {
 		s.raw.SetChecked(true) // runs setRaw
@@ -824,12 +827,14 @@ func (s *actionsScreen) loadSaved(r store.SavedRequest) {
 	s.rawName.SetText(r.Action)
 	s.rawParams.SetText(actionsIndent(r.Params))
 	s.showForm()
+	return true
 }
 
 // runSaved loads a saved request and sends it at once.
 func (s *actionsScreen) runSaved(r store.SavedRequest) {
-	s.loadSaved(r)
-	s.send()
+	if s.loadSaved(r) {
+		s.send()
+	}
 }
 
 // onSave asks for a name and group and saves the current request.

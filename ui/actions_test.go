@@ -280,3 +280,25 @@ func (r *rig) hasTextLocked(sub string) bool {
 	}
 	return false
 }
+
+// A saved request whose source was removed is not run through another source.
+func TestActionsSavedSourceGone(t *testing.T) {
+	r, s := actionsRig(t, "en")
+	must(t, r.db.PutRequest(&store.SavedRequest{Name: "status", Action: "get_status", Source: "removed-source"}))
+	r.ui(func() {
+		s.tabs.SelectIndex(1)
+		s.refreshSaved()
+	})
+	r.wait("actions.saved")
+	run, _ := r.savedRowButtons(s, "status · get_status")
+	r.tap(run)
+	r.idle()
+	r.ui(func() {
+		if !strings.Contains(s.status.Text, `"removed-source"`) || !strings.Contains(s.status.Text, "no longer exists") {
+			t.Errorf("status = %q", s.status.Text)
+		}
+	})
+	if n := r.bot.Count("get_status"); n != 0 {
+		t.Errorf("the request was sent %d times through another source", n)
+	}
+}
