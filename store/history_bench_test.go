@@ -77,7 +77,7 @@ func BenchmarkAppendHistorySerial(b *testing.B) {
 		}
 	}
 	b.StopTimer()
-	b.ReportMetric(float64(b.N)/float64(db.commits.Load()), "rows/commit")
+	b.ReportMetric(float64(b.N)/float64(db.hist.commits.Load()), "rows/commit")
 }
 
 func BenchmarkAppendHistoryParallel(b *testing.B) {
@@ -96,7 +96,7 @@ func BenchmarkAppendHistoryParallel(b *testing.B) {
 		}
 	})
 	b.StopTimer()
-	b.ReportMetric(float64(b.N)/float64(db.commits.Load()), "rows/commit")
+	b.ReportMetric(float64(b.N)/float64(db.hist.commits.Load()), "rows/commit")
 }
 
 func BenchmarkHistoryNewestPage(b *testing.B) {
