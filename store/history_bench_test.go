@@ -20,6 +20,9 @@ var (
 )
 
 func TestMain(m *testing.M) {
+	if dir := os.Getenv(killChildEnv); dir != "" {
+		runKillChild(dir) // never returns: the parent kills it
+	}
 	code := m.Run()
 	if fixtureDB != nil {
 		_ = fixtureDB.Close()
