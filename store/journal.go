@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -23,7 +24,7 @@ import (
 // each burst of rows to bbolt before answering made the store a quarter of the console's CPU.
 // Instead an append goes to an append-only journal file: one writer goroutine takes every
 // record queued while the previous batch was being synced, writes them in one write and syncs
-// once (fdatasync on a preallocated file), and only then answers the callers. The journal is
+// once (fdatasync), and only then answers the callers. The journal is
 // the durable record; bbolt is an index built behind it by a second goroutine, in transactions
 // as full as the backlog makes them. Readers wait until the index has caught up with every
 // record acknowledged before they asked, so what was appended is always found.
@@ -49,8 +50,10 @@ const (
 	frameHeader  = 4 + 4     // length, CRC
 	recordHeader = 1 + 8     // kind, seq
 	maxRecord    = 256 << 20 // a longer length field is a torn or foreign frame
-	// defaultSegmentSize is how much each segment file preallocates.
+	// defaultSegmentSize is the size after which the writer starts a new segment.
 	defaultSegmentSize = 64 << 20
+	// zeroAhead is how far past the write position a segment is filled with zeros.
+	zeroAhead = 1 << 20
 	// maxJournalBatch caps the records one sync covers, so the first callers of a huge burst
 	// do not wait for all of it to be written.
 	maxJournalBatch = 4096
@@ -58,6 +61,11 @@ const (
 	maxIndexBatch = 20_000
 	// journalQueue is how many appends may wait for the writer before an append blocks.
 	journalQueue = 1024
+	// indexLinger is how long the indexer gathers records before it commits them, unless a
+	// reader is waiting for them: every bbolt commit costs two syncs and page rewrites, so
+	// under load fewer, fuller index commits are much cheaper. The journal already made the
+	// records durable; only reads wait for the index, and they hurry it.
+	indexLinger = 50 * time.Millisecond
 )
 
 var crcTable = crc32.MakeTable(crc32.Castagnoli)
@@ -118,6 +126,8 @@ type journal struct {
 	segPath string
 	segNo   uint64
 	segOff  int64
+	filled  int64 // the segment holds zeros (or records) up to here
+	zeros   []byte
 	nextSeq uint64
 	broken  error // a failed write or sync: the journal refuses appends from then on
 	buf     []byte
@@ -127,6 +137,7 @@ type journal struct {
 
 	idxMu     sync.Mutex
 	idxNotify chan struct{} // closed and replaced after every index commit
+	hurry     chan struct{} // a reader waits for the index: commit now (capacity 1)
 	idxErr    error         // a failed index transaction: readers report it
 
 	recentMu sync.Mutex
@@ -147,7 +158,7 @@ func openJournal(bdb *bolt.DB, dir string, cfg journalConfig) (*journal, error) 
 	j := &journal{cfg: cfg, dir: dir, bolt: bdb,
 		reqCh: make(chan *journalReq, journalQueue), stop: make(chan struct{}),
 		idxCh: make(chan idxItem, 256), wDone: make(chan struct{}), iDone: make(chan struct{}),
-		idxNotify: make(chan struct{})}
+		idxNotify: make(chan struct{}), hurry: make(chan struct{}, 1)}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("create journal directory: %w", err)
 	}
@@ -333,7 +344,7 @@ func appendFrame(buf []byte, r jrec) []byte {
 	return buf
 }
 
-// newSegment starts the next segment file, preallocated, and makes its name durable.
+// newSegment starts the next segment file and makes its name durable.
 func (j *journal) newSegment() error {
 	j.segNo++
 	path := filepath.Join(j.dir, segmentName(j.cfg.name, j.segNo))
@@ -341,13 +352,8 @@ func (j *journal) newSegment() error {
 	if err != nil {
 		return fmt.Errorf("create %s journal: %w", j.cfg.name, err)
 	}
-	if err := preallocate(f, j.cfg.segmentSize); err != nil {
-		_ = f.Close()
-		_ = os.Remove(path)
-		return fmt.Errorf("preallocate %s journal: %w", j.cfg.name, err)
-	}
 	syncDir(j.dir)
-	j.seg, j.segPath, j.segOff = f, path, 0
+	j.seg, j.segPath, j.segOff, j.filled = f, path, 0, 0
 	return nil
 }
 
@@ -485,6 +491,20 @@ func (j *journal) write(buf []byte) error {
 			return err
 		}
 	}
+	if end := j.segOff + int64(len(buf)); end > j.filled {
+		// Zeros ahead of the records, made durable by this batch's sync: the syncs of the
+		// batches that follow only overwrite blocks the file already has.
+		grow := max(zeroAhead, end-j.filled)
+		if j.zeros == nil {
+			j.zeros = make([]byte, zeroAhead)
+		}
+		for off := j.filled; off < j.filled+grow; off += zeroAhead {
+			if _, err := j.seg.WriteAt(j.zeros[:min(zeroAhead, j.filled+grow-off)], off); err != nil {
+				return err
+			}
+		}
+		j.filled += grow
+	}
 	if _, err := j.seg.WriteAt(buf, j.segOff); err != nil {
 		return err
 	}
@@ -552,18 +572,34 @@ func (j *journal) indexer() {
 			}
 		}
 		add(item)
-	drain:
+		linger := time.NewTimer(indexLinger)
+	gather:
 		for len(recs) < maxIndexBatch {
 			select {
 			case it, ok := <-j.idxCh:
 				if !ok {
-					break drain
+					break gather // closing: commit what there is
 				}
 				add(it)
-			default:
-				break drain
+			case <-linger.C:
+				break gather
+			case <-j.hurry:
+				// A reader waits: take what is already queued and commit.
+				for len(recs) < maxIndexBatch {
+					select {
+					case it, ok := <-j.idxCh:
+						if !ok {
+							break gather
+						}
+						add(it)
+						continue
+					default:
+					}
+					break gather
+				}
 			}
 		}
+		linger.Stop()
 		j.idxMu.Lock()
 		failed := j.idxErr != nil
 		j.idxMu.Unlock()
@@ -646,6 +682,10 @@ func (j *journal) caughtUp() error {
 			return err
 		case done:
 			return nil
+		}
+		select {
+		case j.hurry <- struct{}{}:
+		default: // already asked
 		}
 		select {
 		case <-wait:
