@@ -428,3 +428,18 @@ func (db *DB) SetCursor(name string, id uint64) error {
 	}
 	return nil
 }
+
+// EventBytes is how many bytes of the data file the stored events occupy (the pages of their
+// bucket), for figures such as bytes per stored event.
+func (db *DB) EventBytes() (int64, error) {
+	if err := db.events.caughtUp(); err != nil {
+		return 0, err
+	}
+	var n int64
+	err := db.view(func(tx *bolt.Tx) error {
+		st := tx.Bucket(bucketEvents).Stats()
+		n = int64(st.BranchAlloc + st.LeafAlloc)
+		return nil
+	})
+	return n, err
+}
