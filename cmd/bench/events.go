@@ -6,8 +6,6 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"ucbi-console/core"
@@ -99,31 +97,11 @@ func benchEvents(c config, tmp string) error {
 
 // appendEventsFor appends events from `appenders` goroutines, `per` events per call, for d.
 func appendEventsFor(db *store.DB, appenders, per int, d time.Duration) (int, time.Duration, error) {
-	var next atomic.Int64
-	var firstErr atomic.Value
-	var wg sync.WaitGroup
-	start := time.Now()
-	deadline := start.Add(d)
-	for range appenders {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			evs := make([]*core.StoredEvent, per)
-			for time.Now().Before(deadline) {
-				for j := range evs {
-					evs[j] = benchEvent(int(next.Add(1)))
-				}
-				if err := db.AppendEvents(evs); err != nil {
-					firstErr.CompareAndSwap(nil, err)
-					return
-				}
-			}
-		}()
-	}
-	wg.Wait()
-	took := time.Since(start)
-	if err, _ := firstErr.Load().(error); err != nil {
-		return 0, 0, err
-	}
-	return int(next.Load()), took, nil
+	return workFor(appenders, d, 5_000_000, func(i int) (int, error) {
+		evs := make([]*core.StoredEvent, per)
+		for j := range evs {
+			evs[j] = benchEvent(i*per + j)
+		}
+		return per, db.AppendEvents(evs)
+	})
 }
