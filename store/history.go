@@ -19,13 +19,6 @@ import (
 	bolt "go.etcd.io/bbolt"
 )
 
-// appendQueue is how many history rows may wait for the writer before AppendHistory blocks.
-const appendQueue = 1024
-
-// maxAppendBatch caps the rows committed in one transaction, so that one huge burst does not
-// make its first callers wait for the whole burst to be encoded.
-const maxAppendBatch = 1024
-
 // scanChunk is how many rows one read transaction walks before it is closed and a new one
 // continues from where it stopped; a read transaction held for long delays the writer when the
 // file has to grow (bbolt remaps under a lock that waits for readers).
@@ -34,126 +27,77 @@ const scanChunk = 10_000
 // maxHistoryScan bounds how many rows one HistoryPage call examines.
 const maxHistoryScan = 200_000
 
-// appendReq is one AppendHistory call waiting for the writer.
-type appendReq struct {
-	rec  *core.HistoryRecord
-	done chan error // buffered; receives exactly one result
-}
+// historySeqPrefix is how json.Marshal of a core.HistoryRecord with Seq 0 begins (Seq is its
+// first field): the journal splices the real seq in when it indexes the row.
+const historySeqPrefix = `{"seq":0`
 
 // AppendHistory stores r as the newest history row. It sets r.Seq (and r.Time when zero) and
-// returns once the row is committed and synced to disk. Rows from concurrent callers are
-// committed together, so they share one sync. r must not be changed until the call returns; if
-// it fails r.Seq is left at zero.
+// returns once the row is durable on disk. Rows from concurrent callers share one sync (group
+// commit). r must not be changed until the call returns; if it fails r.Seq is left at zero.
 func (db *DB) AppendHistory(r *core.HistoryRecord) error {
 	if r == nil {
 		return errors.New("append history: no record given")
 	}
+	recs := make([]jrec, 1)
+	if err := encodeHistory(r, &recs[0]); err != nil {
+		return err
+	}
+	if err := db.hist.append(recs, nil); err != nil {
+		return fmt.Errorf("append history: %w", err)
+	}
+	r.Seq = recs[0].seq
+	return nil
+}
+
+// BulkAppendHistory stores rows in order as the newest history rows, all made durable by one
+// sync, and sets each one's Seq (and Time when zero). For importing and filling test stores;
+// a row that cannot be encoded fails the whole call before anything is stored.
+func (db *DB) BulkAppendHistory(rows []core.HistoryRecord) error {
+	recs := make([]jrec, len(rows))
+	for i := range rows {
+		if err := encodeHistory(&rows[i], &recs[i]); err != nil {
+			return err
+		}
+	}
+	if err := db.hist.append(recs, nil); err != nil {
+		return fmt.Errorf("append history: %w", err)
+	}
+	for i := range rows {
+		rows[i].Seq = recs[i].seq
+	}
+	return nil
+}
+
+// encodeHistory prepares r's journal record. It runs on the caller's goroutine, so concurrent
+// callers encode in parallel and the writer only copies bytes.
+func encodeHistory(r *core.HistoryRecord, rec *jrec) error {
 	if r.Time.IsZero() {
 		r.Time = time.Now()
 	}
 	r.Seq = 0
-	req := &appendReq{rec: r, done: make(chan error, 1)}
-
-	db.closeMu.RLock()
-	if db.closed.Load() {
-		db.closeMu.RUnlock()
-		return fmt.Errorf("append history: %w", errClosed)
+	val, err := json.Marshal(r)
+	if err != nil {
+		return fmt.Errorf("append history: encode record (action %q): %w", r.Action, err)
 	}
-	db.appendCh <- req // the writer runs until Close holds closeMu, so this cannot block forever
-	db.closeMu.RUnlock()
-
-	return <-req.done
+	if !bytes.HasPrefix(val, []byte(historySeqPrefix)) {
+		return fmt.Errorf("append history: encode record: %w", errBadPayload)
+	}
+	*rec = jrec{kind: kindData, payload: val}
+	return nil
 }
 
-// writer is the only goroutine that writes history. It takes the first queued row, everything
-// queued behind it, and commits the lot in one transaction; rows queued while that commit syncs
-// make up the next one. After stop it commits whatever is still queued and exits.
-func (db *DB) writer() {
-	defer close(db.writerDone)
-	batch := make([]*appendReq, 0, 64)
-	for {
-		stopping := false
-		select {
-		case req := <-db.appendCh:
-			batch = append(batch, req)
-		case <-db.stop:
-			stopping = true
-		}
-	drain:
-		for len(batch) < maxAppendBatch {
-			select {
-			case req := <-db.appendCh:
-				batch = append(batch, req)
-			default:
-				break drain
-			}
-		}
-		if len(batch) > 0 {
-			db.commitHistory(batch)
-			clear(batch)
-			batch = batch[:0]
-		}
-		// Close marks the store closed before it closes stop, so once stop is seen nothing new
-		// can be queued: keep going until the queue is empty.
-		if stopping && len(db.appendCh) == 0 {
-			return
+// indexHistory keeps the row counter in step with the rows the journal indexes.
+func indexHistory(tx *bolt.Tx, recs []jrec) error {
+	var n uint64
+	for _, r := range recs {
+		if r.kind == kindData {
+			n++
 		}
 	}
-}
-
-// commitHistory writes one batch in one transaction and answers every caller in it.
-func (db *DB) commitHistory(batch []*appendReq) {
-	errs := make([]error, len(batch)) // per-row failures that do not sink the batch
-	err := db.bolt.Update(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketHistory)
-		b.FillPercent = appendFillPercent
-		var added uint64
-		for i, req := range batch {
-			req.rec.Seq = b.Sequence() + 1
-			val, err := json.Marshal(req.rec)
-			if err != nil {
-				req.rec.Seq = 0
-				errs[i] = fmt.Errorf("append history: encode record (action %q): %w", req.rec.Action, err)
-				continue
-			}
-			seq, err := b.NextSequence()
-			if err != nil {
-				return fmt.Errorf("allocate history sequence: %w", err)
-			}
-			if seq != req.rec.Seq { // cannot happen: only this goroutine writes the bucket
-				return fmt.Errorf("history sequence moved from %d to %d during a commit", req.rec.Seq, seq)
-			}
-			if err := b.Put(u64key(seq), val); err != nil {
-				return fmt.Errorf("write history row %d: %w", seq, err)
-			}
-			added++
-		}
-		if added > 0 {
-			if err := addHistoryRows(tx, added); err != nil {
-				return err
-			}
-		}
-		if db.commitHook != nil {
-			db.commitHook()
-		}
+	if n == 0 {
 		return nil
-	})
-	if err == nil {
-		db.commits.Add(1)
-	} else {
-		err = fmt.Errorf("append history: %w", err)
 	}
-	for i, req := range batch {
-		switch {
-		case errs[i] != nil:
-			req.done <- errs[i]
-		case err != nil:
-			req.rec.Seq = 0
-			req.done <- err
-		default:
-			req.done <- nil
-		}
-	}
+	return addHistoryRows(tx, n)
 }
 
 // addHistoryRows adds n to the row counter kept in the meta bucket.
@@ -164,6 +108,18 @@ func addHistoryRows(tx *bolt.Tx, n uint64) error {
 		return fmt.Errorf("update history row count: %w", err)
 	}
 	return nil
+}
+
+// historyView is view for history reads: it first waits until the index holds every row
+// acknowledged before the call.
+func (db *DB) historyView(fn func(tx *bolt.Tx) error) error {
+	if db.closed.Load() {
+		return errClosed
+	}
+	if err := db.hist.caughtUp(); err != nil {
+		return err
+	}
+	return db.view(fn)
 }
 
 // HistoryFilter selects history rows. Empty fields match everything.
@@ -395,6 +351,9 @@ func (db *DB) HistoryScan(before uint64, limit int, f HistoryFilter) ([]core.His
 	limit = clampLimit(limit)
 	m := f.compile()
 	out := make([]core.HistoryRecord, 0, min(limit, 128))
+	if err := db.historyView(func(*bolt.Tx) error { return nil }); err != nil {
+		return nil, 0, fmt.Errorf("read history: %w", err)
+	}
 	next, err := db.scanNewest(bucketHistory, before, maxHistoryScan, func(seq uint64, v []byte) (bool, error) {
 		if !m.preCheck(v) {
 			return false, nil
@@ -470,7 +429,7 @@ func (db *DB) scanNewest(bucket []byte, before uint64, maxScan int, fn func(seq 
 // HistoryGet returns the history row with this seq, or an error wrapping ErrNotFound.
 func (db *DB) HistoryGet(seq uint64) (core.HistoryRecord, error) {
 	var r core.HistoryRecord
-	err := db.view(func(tx *bolt.Tx) error {
+	err := db.historyView(func(tx *bolt.Tx) error {
 		v := tx.Bucket(bucketHistory).Get(u64key(seq))
 		if v == nil {
 			return notFound("no history row %d", seq)
@@ -490,7 +449,7 @@ func (db *DB) HistoryGet(seq uint64) (core.HistoryRecord, error) {
 // HistoryCount is the number of history rows (a counter kept with the rows, not a scan).
 func (db *DB) HistoryCount() (int, error) {
 	var n uint64
-	err := db.view(func(tx *bolt.Tx) error {
+	err := db.historyView(func(tx *bolt.Tx) error {
 		n = keyU64(tx.Bucket(bucketMeta).Get(metaHistoryRows))
 		return nil
 	})
@@ -508,7 +467,7 @@ func (db *DB) ExportHistory(w io.Writer, f HistoryFilter) (int, error) {
 	filtered := !f.isZero()
 	bw := bufio.NewWriterSize(w, 64<<10)
 	var last, after uint64 // last: newest seq at the start; after: resume point
-	if err := db.view(func(tx *bolt.Tx) error {
+	if err := db.historyView(func(tx *bolt.Tx) error {
 		last = tx.Bucket(bucketHistory).Sequence()
 		return nil
 	}); err != nil {
@@ -568,6 +527,6 @@ func (db *DB) ExportHistory(w io.Writer, f HistoryFilter) (int, error) {
 	return written, nil
 }
 
-// HistoryCommits is how many history transactions the writer has committed since Open: with
-// the number of rows appended it shows how many rows share each fsync.
-func (db *DB) HistoryCommits() uint64 { return db.commits.Load() }
+// HistoryCommits is how many journal syncs (group commits) the history writer has made since
+// Open: with the number of rows appended it shows how many rows share each sync.
+func (db *DB) HistoryCommits() uint64 { return db.hist.commits.Load() }

@@ -38,7 +38,7 @@ func TestAppendHistorySeqTimeAndGet(t *testing.T) {
 		}
 		recs = append(recs, r)
 	}
-	if got := db.commits.Load(); got != 5 {
+	if got := db.hist.commits.Load(); got != 5 {
 		t.Errorf("5 lone appends took %d commits, want 5 (one each)", got)
 	}
 	for _, want := range recs {
@@ -469,7 +469,7 @@ func TestAppendHistoryGroupCommit(t *testing.T) {
 	db := openTest(t)
 	// Make every commit take a little longer, as a slow disk would, so that the test does not
 	// depend on how fast this machine's fsync is.
-	db.commitHook = func() { time.Sleep(2 * time.Millisecond) }
+	db.hist.commitHook = func() { time.Sleep(2 * time.Millisecond) }
 	const writers, each = 64, 50
 	var mu sync.Mutex
 	seqs := make(map[uint64]string, writers*each)
@@ -516,7 +516,7 @@ func TestAppendHistoryGroupCommit(t *testing.T) {
 	if n, _ := db.HistoryCount(); n != rows {
 		t.Errorf("HistoryCount = %d, want %d", n, rows)
 	}
-	commits := db.commits.Load()
+	commits := db.hist.commits.Load()
 	t.Logf("%d rows in %d commits (%.1f rows/commit)", rows, commits, float64(rows)/float64(commits))
 	if commits > rows/10 {
 		t.Errorf("%d rows took %d commits; group commit should need far fewer", rows, commits)

@@ -1,12 +1,17 @@
 // Package store keeps UCBI Console's durable state in one bbolt file, ucbi-console.db, in the
 // data directory: message sources (with their tokens), saved contexts, call history, generated
-// Ark cards, settings and the cached friend/group lists of each source.
+// Ark cards, settings, the cached friend/group lists of each source, the events received from
+// open layers (with the durable cursors of their consumers) and the bots of the OneBot hub.
 //
 // One process owns the file at a time: Open takes bbolt's file lock and gives up after a second
 // with ErrInUse. Every value handed out is a copy made inside its transaction, so callers may
-// keep and change what they get. History is written by a single goroutine that commits all rows
-// queued while the previous commit was being synced in one transaction (group commit), so a lone
-// call costs one commit and a burst of concurrent calls shares one.
+// keep and change what they get.
+//
+// History rows and events, the two streams written on every call and every received event, are
+// made durable in an append-only journal beside the file (journal.go): one writer per stream
+// syncs everything queued while the previous sync ran in one write and one fdatasync (group
+// commit), answers, and bbolt indexes the rows behind it. Reads wait for the index to hold
+// every row acknowledged before they started, so nothing appended is ever missing from a read.
 //
 // Tokens are stored (the sources need them) but never appear in an error returned from here.
 package store
@@ -55,8 +60,12 @@ var (
 	bucketCards    = []byte("cards")
 	bucketSettings = []byte("settings")
 	bucketContacts = []byte("contacts")
+	bucketEvents   = []byte("events")
+	bucketCursors  = []byte("cursors")
+	bucketBots     = []byte("bots")
 
-	allBuckets = [][]byte{bucketMeta, bucketSources, bucketContexts, bucketHistory, bucketCards, bucketSettings, bucketContacts}
+	allBuckets = [][]byte{bucketMeta, bucketSources, bucketContexts, bucketHistory, bucketCards, bucketSettings,
+		bucketContacts, bucketEvents, bucketCursors, bucketBots}
 )
 
 // Keys of the meta bucket.
@@ -77,22 +86,19 @@ type DB struct {
 	bolt *bolt.DB
 	path string
 
-	// closeMu orders AppendHistory's queueing against Close: senders hold it shared while they
-	// check closed and queue, Close takes it exclusively to set closed, so that once Close
-	// holds it every row that will ever be queued is already in appendCh.
-	closeMu   sync.RWMutex
 	closed    atomic.Bool
 	closeOnce sync.Once
 	closeErr  error
 
-	appendCh   chan *appendReq
-	stop       chan struct{} // closed by Close: the writer drains appendCh and exits
-	writerDone chan struct{} // closed by the writer when it has exited
-
-	// commits counts history transactions committed by the writer (for tests and benchmarks).
-	commits atomic.Uint64
-	// commitHook, when set (tests only), runs inside every history transaction before commit.
-	commitHook func()
+	// hist and events are the journals of the two append-only streams (see journal.go).
+	hist   *journal
+	events *journal
+	// eventKeep is how many of the newest events are kept (retention); see SetEventRetention.
+	eventKeep atomic.Int64
+	// cursorMu guards cursors, the durable positions of event consumers, which the events
+	// journal's writer updates in journal order once each SetCursor is durable.
+	cursorMu sync.Mutex
+	cursors  map[string]uint64
 
 	// srcMu serialises source writes so that the cache is swapped in commit order.
 	srcMu sync.Mutex
@@ -100,8 +106,9 @@ type DB struct {
 	sources atomic.Pointer[[]core.Source]
 }
 
-// Open opens (creating if needed) the data file in dir and starts the history writer.
-// The directory is created with mode 0700 and the file with mode 0600.
+// Open opens (creating if needed) the data file in dir, indexes whatever a crash left in the
+// journals and starts their writers. The directory is created with mode 0700, the file with
+// mode 0600 and the journals in dir/journal.
 func Open(dir string) (*DB, error) {
 	if dir == "" {
 		return nil, errors.New("open store: no data directory given")
@@ -124,18 +131,19 @@ func Open(dir string) (*DB, error) {
 			return nil, fmt.Errorf("restrict permissions of %s: %w", path, err)
 		}
 	}
-	db := &DB{
-		bolt:       bdb,
-		path:       path,
-		appendCh:   make(chan *appendReq, appendQueue),
-		stop:       make(chan struct{}),
-		writerDone: make(chan struct{}),
-	}
+	db := &DB{bolt: bdb, path: path}
+	db.eventKeep.Store(DefaultEventRetention)
 	if err := db.init(); err != nil {
 		_ = bdb.Close()
 		return nil, fmt.Errorf("open data file %s: %w", path, err)
 	}
-	go db.writer()
+	if err := db.openJournals(filepath.Join(dir, journalDir)); err != nil {
+		if db.hist != nil {
+			db.hist.close()
+		}
+		_ = bdb.Close()
+		return nil, fmt.Errorf("open data file %s: %w", path, err)
+	}
 	return db, nil
 }
 
@@ -181,15 +189,35 @@ func (db *DB) init() error {
 	return nil
 }
 
-// Close commits every history row already queued, stops the writer and closes the file.
-// Calling it again does nothing and returns the first call's result.
+// journalDir is the journals' directory inside the data directory.
+const journalDir = "journal"
+
+// openJournals replays and starts the history and event journals.
+func (db *DB) openJournals(dir string) error {
+	var err error
+	db.hist, err = openJournal(db.bolt, dir, journalConfig{
+		name: "history", bucket: bucketHistory, seqPrefix: historySeqPrefix, onIndex: indexHistory,
+	})
+	if err != nil {
+		return err
+	}
+	db.events, err = openJournal(db.bolt, dir, journalConfig{
+		name: "events", bucket: bucketEvents, seqPrefix: eventSeqPrefix, onIndex: db.indexEvents,
+		recent: recentEvents,
+	})
+	if err != nil {
+		return err
+	}
+	return db.loadCursors()
+}
+
+// Close makes every history row and event already queued durable and indexed, stops the
+// journals and closes the file. Calling it again does nothing and returns the first result.
 func (db *DB) Close() error {
 	db.closeOnce.Do(func() {
-		db.closeMu.Lock()
 		db.closed.Store(true)
-		db.closeMu.Unlock()
-		close(db.stop)
-		<-db.writerDone
+		db.hist.close()
+		db.events.close()
 		if err := db.bolt.Close(); err != nil {
 			db.closeErr = fmt.Errorf("close data file %s: %w", db.path, err)
 		}

@@ -26,9 +26,11 @@ import (
 )
 
 // The bench runs its servers in child processes (this same binary, re-executed with
-// UCBI_BENCH_ROLE set): "backend" is the fake NapCat, "middle" serves the console's endpoint
-// and the bare reverse proxy. A child prints "READY addr…" once it listens and runs until its
-// standard input closes.
+// UCBI_BENCH_ROLE set): "backend" is the fake NapCat, "console" serves the console's endpoint
+// (with its store), "proxy" a bare httputil.ReverseProxy. Each in its own process, so that the
+// CPU each one spends is read from outside, from /proc/PID/stat, the same way for both; this
+// process is only the load generator. A child prints "READY addr" once it listens and runs
+// until its standard input closes.
 const roleEnv = "UCBI_BENCH_ROLE"
 
 // runRole runs this process as a child when it was started as one; it returns false otherwise.
@@ -41,8 +43,10 @@ func runRole() bool {
 	switch role {
 	case "backend":
 		err = roleBackend()
-	case "middle":
-		err = roleMiddle()
+	case "console":
+		err = roleConsole()
+	case "proxy":
+		err = roleProxy()
 	default:
 		err = fmt.Errorf("unknown role %q", role)
 	}
@@ -65,7 +69,7 @@ func roleBackend() error {
 	return nil
 }
 
-func roleMiddle() error {
+func roleConsole() error {
 	dir, backend := os.Getenv("UCBI_BENCH_DATA"), os.Getenv("UCBI_BENCH_BACKEND")
 	if dir == "" || backend == "" {
 		return errors.New("UCBI_BENCH_DATA and UCBI_BENCH_BACKEND must be set")
@@ -97,12 +101,20 @@ func roleMiddle() error {
 	if err := srv.Start(); err != nil {
 		return err
 	}
+	fmt.Printf("READY %s\n", srv.Addr())
+	waitStdin()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	return srv.Shutdown(ctx)
+}
 
-	// The bare proxy: the simplest forwarding a person could write, holding the backend token
-	// the way the console does.
+// roleProxy is the bare proxy: the simplest forwarding a person could write, holding the
+// backend token the way the console does.
+func roleProxy() error {
+	backend := os.Getenv("UCBI_BENCH_BACKEND")
 	target, err := url.Parse(backend)
-	if err != nil {
-		return err
+	if err != nil || backend == "" {
+		return fmt.Errorf("UCBI_BENCH_BACKEND %q must be the backend's URL", backend)
 	}
 	rp := httputil.NewSingleHostReverseProxy(target)
 	rp.Transport = &http.Transport{MaxIdleConns: 256, MaxIdleConnsPerHost: 128, IdleConnTimeout: time.Minute, DisableCompression: true}
@@ -118,12 +130,9 @@ func roleMiddle() error {
 	proxy := &http.Server{Handler: rp, ReadHeaderTimeout: 10 * time.Second}
 	go proxy.Serve(ln)
 	defer proxy.Close()
-
-	fmt.Printf("READY %s %s\n", srv.Addr(), ln.Addr())
+	fmt.Printf("READY %s\n", ln.Addr())
 	waitStdin()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	return srv.Shutdown(ctx)
+	return nil
 }
 
 // child is a running child process.

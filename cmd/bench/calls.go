@@ -32,10 +32,10 @@ type load struct {
 	p50, p99 time.Duration
 	max      time.Duration
 	firstErr string
-	cpu      time.Duration // CPU the middle process (console or proxy) used during the load
+	cpu      time.Duration // CPU the serving process (console or proxy) used during the load
 }
 
-// cpuPerCall is the middle process's CPU time per call.
+// cpuPerCall is the serving process's CPU time per call.
 func (l load) cpuPerCall() time.Duration {
 	if l.calls == 0 {
 		return 0
@@ -80,13 +80,23 @@ type request struct {
 	url    string
 	header http.Header
 	body   func(n int64) []byte
+	// cpu reads the CPU time the process serving this request has used (nil: not measured).
+	cpu func() time.Duration
+}
+
+// cpuOf reads r's serving process's CPU time (0 when it is not measured).
+func (r request) cpuOf() time.Duration {
+	if r.cpu == nil {
+		return 0
+	}
+	return r.cpu()
 }
 
 // runLoads measures several loads of conc callers, d each, interleaved in `rounds` rounds of
 // d/rounds (so that whatever else the machine does hits every load alike). Each caller makes
 // its calls one after the other on its own keep-alive connection; a warm-up opens the
 // connections first. Every loop is bounded by time and by a call count.
-func runLoads(conc int, d time.Duration, rounds int, cpu func() time.Duration, names []string, reqs []request) []load {
+func runLoads(conc int, d time.Duration, rounds int, names []string, reqs []request) []load {
 	clients := make([]*http.Client, len(reqs))
 	seqs := make([]atomic.Int64, len(reqs))
 	lats := make([][]time.Duration, len(reqs))
@@ -142,7 +152,7 @@ func runLoads(conc int, d time.Duration, rounds int, cpu func() time.Duration, n
 			errs := make([]int, conc)
 			firstErr := make([]string, conc)
 			var total atomic.Int64
-			cpu0 := cpu()
+			cpu0 := reqs[i].cpuOf()
 			start := time.Now()
 			deadline := start.Add(slice)
 			for c := range conc {
@@ -166,7 +176,7 @@ func runLoads(conc int, d time.Duration, rounds int, cpu func() time.Duration, n
 			}
 			wg.Wait()
 			res[i].elapsed += time.Since(start)
-			res[i].cpu += cpu() - cpu0
+			res[i].cpu += reqs[i].cpuOf() - cpu0
 			for c := range conc {
 				lats[i] = append(lats[i], perCaller[c]...)
 				res[i].errors += errs[c]
@@ -208,8 +218,9 @@ func ucbiSend(n int64) []byte {
 }
 
 // benchCalls measures the call paths and prints them; it returns how many targets were missed.
-// The fake backend and the middle box (the console's endpoint and the bare proxy) each run in
-// a process of their own, as NapCat and the console do in real life; this process only calls.
+// The fake backend, the console and the bare proxy each run in a process of their own, as
+// NapCat and the console do in real life; this process only calls. The console and the proxy
+// are measured alike: calls/s and latency seen by the callers, CPU read from /proc/PID/stat.
 func benchCalls(c config, tmp string) (int, error) {
 	backend, err := startChild("backend", nil)
 	if err != nil {
@@ -222,26 +233,31 @@ func benchCalls(c config, tmp string) (int, error) {
 	if c.cpuprof != "" {
 		env = append(env, "UCBI_BENCH_CPUPROFILE="+c.cpuprof)
 	}
-	middle, err := startChild("middle", env)
+	console, err := startChild("console", env)
 	if err != nil {
 		return 0, err
 	}
-	defer middle.stop()
-	r := struct{ fakeURL, console, proxy string }{fakeURL, middle.addrs[0], middle.addrs[1]}
+	defer console.stop()
+	bare, err := startChild("proxy", env[1:])
+	if err != nil {
+		return 0, err
+	}
+	defer bare.stop()
 	hdr := func(tok string) http.Header { return http.Header{"Authorization": {"Bearer " + tok}} }
-	direct := request{url: r.fakeURL + "/send_group_msg", header: hdr(benchBackendToken), body: oneBotSend}
-	proxy := request{url: "http://" + r.proxy + "/send_group_msg", body: oneBotSend}
-	ours := request{url: "http://" + r.console + "/send_group_msg", header: hdr(benchOurToken), body: oneBotSend}
-	ucbi := request{url: "http://" + r.console + "/", header: hdr(benchOurToken), body: ucbiSend}
+	direct := request{url: fakeURL + "/send_group_msg", header: hdr(benchBackendToken), body: oneBotSend, cpu: backend.cpu}
+	proxy := request{url: "http://" + bare.addrs[0] + "/send_group_msg", body: oneBotSend, cpu: bare.cpu}
+	ours := request{url: "http://" + console.addrs[0] + "/send_group_msg", header: hdr(benchOurToken), body: oneBotSend, cpu: console.cpu}
+	ucbi := request{url: "http://" + console.addrs[0] + "/", header: hdr(benchOurToken), body: ucbiSend, cpu: console.cpu}
 
 	if c.only == "console" { // the console's OneBot route alone, for a profile of its hot path
-		l := runLoads(c.conc, c.duration, 1, middle.cpu, []string{"console /send_group_msg, history on"}, []request{ours})[0]
+		l := runLoads(c.conc, c.duration, 1, []string{"console /send_group_msg, history on"}, []request{ours})[0]
 		fmt.Println(l)
+		fmt.Printf("  console CPU per call: %s\n", us(l.cpuPerCall()))
 		return 0, nil
 	}
-	fmt.Printf("\nOneBot 11 calls: send_group_msg, %d keep-alive callers, %s each (in %d interleaved rounds), fake NapCat on loopback; load average %s\n",
+	fmt.Printf("\nOneBot 11 calls: send_group_msg, %d closed-loop keep-alive callers in this process, %s per load in %d alternating rounds, one fake NapCat process; load average %s\n",
 		c.conc, c.duration, c.rounds, loadAvg())
-	ls := runLoads(c.conc, c.duration, c.rounds, middle.cpu,
+	ls := runLoads(c.conc, c.duration, c.rounds,
 		[]string{"direct to the fake backend", "bare httputil.ReverseProxy", "console /send_group_msg, history on"},
 		[]request{direct, proxy, ours})
 	ld, lp, lo := ls[0], ls[1], ls[2]
@@ -252,19 +268,21 @@ func benchCalls(c config, tmp string) (int, error) {
 	misses := 0
 	ratio := lo.rate() / lp.rate()
 	added := lo.p99 - lp.p99
-	okRatio, okAdded := ratio >= targetRatio, added <= targetAddedP99
-	for _, ok := range []bool{okRatio, okAdded} {
+	cpuRatio := float64(lo.cpuPerCall()) / float64(max(lp.cpuPerCall(), 1))
+	okRatio, okAdded, okCPU := ratio >= targetRatio, added <= targetAddedP99, cpuRatio <= targetCPURatio
+	for _, ok := range []bool{okRatio, okAdded, okCPU} {
 		if !ok {
 			misses++
 		}
 	}
-	fmt.Printf("  ratio console / bare proxy: %.2f× calls/s (target ≥ %.1f×) %s\n", ratio, targetRatio, verdict(okRatio))
+	fmt.Printf("  CPU per call, each process read from /proc: console %s, bare proxy %s = %.2f× (target ≤ %.1f×) %s;  fake backend %s\n",
+		us(lo.cpuPerCall()), us(lp.cpuPerCall()), cpuRatio, targetCPURatio, verdict(okCPU), us(ld.cpuPerCall()))
+	fmt.Printf("  throughput console / bare proxy: %.2f× calls/s (target ≥ %.2f×) %s\n", ratio, targetRatio, verdict(okRatio))
 	fmt.Printf("  p99 added over the bare proxy: %s (target ≤ %s) %s;  p50 added: %s\n", signed(added), us(targetAddedP99), verdict(okAdded), signed(lo.p50-lp.p50))
 	fmt.Printf("  for reference: console / direct %.2f×, bare proxy / direct %.2f× calls/s\n", lo.rate()/ld.rate(), lp.rate()/ld.rate())
-	fmt.Printf("  CPU per call in the middle process: console %s, bare proxy %s\n", us(lo.cpuPerCall()), us(lp.cpuPerCall()))
 
 	fmt.Printf("\nUCBI calls: POST / send_group_message vs the fake's send_group_msg called directly; load average %s\n", loadAvg())
-	ls = runLoads(c.conc, c.duration, c.rounds, middle.cpu,
+	ls = runLoads(c.conc, c.duration, c.rounds,
 		[]string{"direct to the fake backend", "console POST /, history on"},
 		[]request{direct, ucbi})
 	ld2, lu := ls[0], ls[1]
@@ -274,7 +292,7 @@ func benchCalls(c config, tmp string) (int, error) {
 	fmt.Printf("  ratio console UCBI / direct: %.2f× calls/s; p99 added: %s; console CPU per call %s\n", lu.rate()/ld2.rate(), signed(lu.p99-ld2.p99), us(lu.cpuPerCall()))
 
 	// Every call the console answered has its row: stop the console and count them.
-	if err := middle.stop(); err != nil {
+	if err := console.stop(); err != nil {
 		return misses, err
 	}
 	db, err := store.Open(dataDir)
