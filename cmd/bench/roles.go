@@ -18,7 +18,7 @@ import (
 	"time"
 
 	"ucbi-console/core"
-	"ucbi-console/core/cli"
+	"ucbi-console/cli"
 	"ucbi-console/core/endpoint"
 	"ucbi-console/core/onebot"
 	"ucbi-console/core/onebot/onebottest"
