@@ -180,7 +180,8 @@ func (c *Conn) Push(frame []byte) error {
 }
 
 // Close ends the connection with a normal close frame carrying reason (cut to what a close frame
-// holds). It does not wait: Done says when the connection has ended. Only the first reason counts.
+// holds), after the frames already queued. It does not wait: Done says when the connection has
+// ended. Only the first reason counts.
 func (c *Conn) Close(reason string) { c.closeWith(websocket.StatusNormalClosure, reason) }
 
 // CloseWith is Close with a WebSocket status code (1008 policy violation, 1011 internal error…).
@@ -265,12 +266,32 @@ func (c *Conn) write(done chan struct{}) {
 				return
 			}
 		case <-c.closing:
-			// The close frame is written here, by the one writer; the handshake is bounded by
-			// the library (5 s each way), then the socket is closed and the reader ends.
+			// The close frame is written here, by the one writer, after the frames already
+			// queued (a last answer, a refusal); the handshake is bounded by the library (5 s
+			// each way), then the socket is closed and the reader ends.
 			if !c.hard {
+				c.flush()
 				c.ws.Close(c.code, closeFrameReason(c.reason))
 			}
 			c.ws.CloseNow()
+			return
+		}
+	}
+}
+
+// flush writes the frames still queued, each under the write timeout, stopping at the first
+// that fails.
+func (c *Conn) flush() {
+	for {
+		select {
+		case frame := <-c.queue:
+			ctx, cancel := context.WithTimeout(context.Background(), c.opts.WriteTimeout)
+			err := c.ws.Write(ctx, websocket.MessageText, frame)
+			cancel()
+			if err != nil {
+				return
+			}
+		default:
 			return
 		}
 	}
