@@ -117,30 +117,10 @@ type Client struct {
 // NewClient checks the configuration and starts the link (in the background: the first state
 // change says how the first dial went).
 func NewClient(cfg ClientConfig) (*Client, error) {
-	u, err := url.Parse(strings.TrimSpace(cfg.URL))
-	if err != nil || cfg.URL == "" {
-		return nil, fmt.Errorf("the link URL is not a valid URL (like ws://127.0.0.1:3001)")
-	}
-	switch strings.ToLower(u.Scheme) {
-	case "ws", "http":
-		u.Scheme = "ws"
-	case "wss", "https":
-		u.Scheme = "wss"
-	default:
-		return nil, fmt.Errorf("the link URL must start with ws:// or wss://, not %q", u.Scheme+"://")
-	}
-	if u.Host == "" {
-		return nil, fmt.Errorf("the link URL has no host")
-	}
-	if strings.IndexFunc(cfg.Token, func(r rune) bool { return r < 0x21 || r == 0x7f }) >= 0 {
-		return nil, fmt.Errorf("the token contains spaces or control characters, which a header cannot carry")
-	}
-	shown := *u
-	shown.User, shown.RawQuery, shown.Fragment = nil, "", ""
-	if cfg.Token != "" && cfg.TokenQuery {
-		q := u.Query()
-		q.Set("access_token", cfg.Token)
-		u.RawQuery = q.Encode()
+	dialURL, shown, err := linkURL(cfg.URL, "link", map[string]string{"ws": "ws", "http": "ws", "wss": "wss", "https": "wss"},
+		"ws://127.0.0.1:3001", cfg.Token, cfg.TokenQuery)
+	if err != nil {
+		return nil, err
 	}
 	if cfg.TokenScheme == "" {
 		cfg.TokenScheme = "Bearer"
@@ -148,7 +128,7 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 	if cfg.DialTimeout <= 0 {
 		cfg.DialTimeout = DefaultDialTimeout
 	}
-	c := &Client{cfg: cfg, dialURL: u.String(), shown: shown.String(), done: make(chan struct{}), keeper: keeper{on: cfg.OnState}}
+	c := &Client{cfg: cfg, dialURL: dialURL, shown: shown, done: make(chan struct{}), keeper: keeper{on: cfg.OnState}}
 	c.ctx, c.cancel = context.WithCancel(context.Background())
 	go c.run()
 	return c, nil
@@ -312,4 +292,34 @@ func redial(ctx context.Context, b Backoff, k *keeper, session func() (time.Time
 			return
 		}
 	}
+}
+
+// linkURL checks a link's URL and token: the scheme (lower-cased) must be a key of schemes and
+// becomes its value; the token must fit in a header. It returns the URL to dial (with
+// ?access_token= when tokenQuery) and the URL fit to show (no user info, no query).
+func linkURL(raw, what string, schemes map[string]string, example, token string, tokenQuery bool) (dial, shown string, err error) {
+	u, err := url.Parse(strings.TrimSpace(raw))
+	if err != nil || strings.TrimSpace(raw) == "" {
+		return "", "", fmt.Errorf("the %s URL is not a valid URL (like %s)", what, example)
+	}
+	scheme, ok := schemes[strings.ToLower(u.Scheme)]
+	if !ok {
+		return "", "", fmt.Errorf("the %s URL must start like %s, not %q", what, example, u.Scheme+"://")
+	}
+	u.Scheme = scheme
+	if u.Host == "" {
+		return "", "", fmt.Errorf("the %s URL has no host", what)
+	}
+	if strings.IndexFunc(token, func(r rune) bool { return r < 0x21 || r == 0x7f }) >= 0 {
+		return "", "", fmt.Errorf("the token contains spaces or control characters, which a header cannot carry")
+	}
+	sh := *u
+	sh.User, sh.RawQuery, sh.ForceQuery, sh.Fragment = nil, "", false, ""
+	if token != "" && tokenQuery {
+		q := u.Query()
+		q.Set("access_token", token)
+		u.RawQuery = q.Encode()
+	}
+	u.Fragment = ""
+	return u.String(), sh.String(), nil
 }

@@ -168,15 +168,13 @@ func (c *Conn) Push(frame []byte) error {
 	select {
 	case c.queue <- frame:
 		return nil
-	case <-c.closing:
-		return ErrClosed
 	default:
-		c.end(websocket.StatusPolicyViolation, fmt.Sprintf("slow peer: %d frames waiting to be written", cap(c.queue)), true)
-		// The writer is stuck in a write the peer does not read: no close handshake can get
-		// through, so the socket is closed at once.
-		go c.ws.CloseNow()
-		return ErrQueueFull
 	}
+	c.end(websocket.StatusPolicyViolation, fmt.Sprintf("slow peer: %d frames waiting to be written", cap(c.queue)), true)
+	// The writer is stuck in a write the peer does not read: no close handshake can get
+	// through, so the socket is closed at once.
+	go c.ws.CloseNow()
+	return ErrQueueFull
 }
 
 // Close ends the connection with a normal close frame carrying reason (cut to what a close frame

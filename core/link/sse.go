@@ -60,26 +60,10 @@ type SSE struct {
 
 // NewSSE checks the configuration and starts the stream in the background.
 func NewSSE(cfg SSEConfig) (*SSE, error) {
-	u, err := url.Parse(strings.TrimSpace(cfg.URL))
-	if err != nil || cfg.URL == "" {
-		return nil, fmt.Errorf("the stream URL is not a valid URL (like http://127.0.0.1:3000/_events)")
-	}
-	u.Scheme = strings.ToLower(u.Scheme)
-	if u.Scheme != "http" && u.Scheme != "https" {
-		return nil, fmt.Errorf("the stream URL must start with http:// or https://")
-	}
-	if u.Host == "" {
-		return nil, fmt.Errorf("the stream URL has no host")
-	}
-	if strings.IndexFunc(cfg.Token, func(r rune) bool { return r < 0x21 || r == 0x7f }) >= 0 {
-		return nil, fmt.Errorf("the token contains spaces or control characters, which a header cannot carry")
-	}
-	shown := *u
-	shown.User, shown.RawQuery, shown.Fragment = nil, "", ""
-	if cfg.Token != "" && cfg.TokenQuery {
-		q := u.Query()
-		q.Set("access_token", cfg.Token)
-		u.RawQuery = q.Encode()
+	reqURL, shown, err := linkURL(cfg.URL, "stream", map[string]string{"http": "http", "https": "https"},
+		"http://127.0.0.1:3000/_events", cfg.Token, cfg.TokenQuery)
+	if err != nil {
+		return nil, err
 	}
 	if cfg.DialTimeout <= 0 {
 		cfg.DialTimeout = DefaultDialTimeout
@@ -92,8 +76,8 @@ func NewSSE(cfg SSEConfig) (*SSE, error) {
 	tr.DialContext = (&net.Dialer{Timeout: cfg.DialTimeout, KeepAlive: 30 * time.Second}).DialContext
 	s := &SSE{
 		cfg:    cfg,
-		reqURL: u.String(),
-		shown:  shown.String(),
+		reqURL: reqURL,
+		shown:  shown,
 		// No overall timeout (a stream lasts), no redirects (a login page is not a stream).
 		client: &http.Client{Transport: tr, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }},
 		done:   make(chan struct{}),
