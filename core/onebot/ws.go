@@ -265,10 +265,11 @@ func DialWS(cfg WSLinkConfig) (*WSLink, error) {
 		OnState: func(st link.State) {
 			<-ready
 			if st.Up {
-				l.refused.Store(false)
 				l.caller.Attach(l.client)
 			} else {
-				if l.refused.Load() {
+				// The flag is consumed by the down of the connection that was refused (its
+				// frame can come before its up is reported, never after its down).
+				if l.refused.Swap(false) {
 					st.Reason = "the backend refused the token (retcode 1403): check the source's token"
 				}
 				l.caller.Detach(l.client, st.Reason)
