@@ -116,6 +116,8 @@ type Server struct {
 	stop  chan struct{}
 	once  sync.Once
 
+	events *eventHub // event pushing: WebSocket, reverse WebSocket, SSE, HTTP POST (events.go)
+
 	mu    sync.Mutex
 	recs  []Recorded // ring of the last keep requests
 	next  int        // where the next record goes once the ring is full
@@ -149,6 +151,7 @@ func New(o Options) *Server {
 		o.Nickname = "测试机器人"
 	}
 	s := &Server{opts: o, stop: make(chan struct{}), count: map[string]int{}, keep: o.KeepRequests}
+	s.events = newEventHub()
 	if s.keep == 0 {
 		s.keep = 1000
 	}
@@ -183,6 +186,7 @@ func (s *Server) Options() Options { return s.opts }
 // Close shuts the server down, ending delayed answers at once.
 func (s *Server) Close() {
 	s.once.Do(func() { close(s.stop) })
+	s.events.close()
 	s.ts.Close()
 }
 
@@ -197,6 +201,7 @@ func (s *Server) SetMode(mode string) error {
 		s.mode.Store(mode)
 		s.ln.down()
 		s.ts.CloseClientConnections()
+		s.events.dropLinks("the server went down")
 		return nil
 	}
 	if err := s.ln.up(); err != nil {
@@ -273,6 +278,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 		panic(http.ErrAbortHandler)
+	}
+	if s.serveEventLink(w, r) {
+		return
 	}
 	action := lastElem(r.URL.Path)
 	params, perr := readParams(r)
@@ -444,6 +452,11 @@ func badParams(format string, args ...any) *failure {
 
 func (s *Server) reply(w http.ResponseWriter, echo any, data any, f *failure) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Write(s.envelope(echo, data, f))
+}
+
+// envelope is an action's answer as the flavor writes it, over HTTP or a WebSocket.
+func (s *Server) envelope(echo any, data any, f *failure) []byte {
 	var body []byte
 	if s.napcatLike() {
 		env := struct {
@@ -479,7 +492,7 @@ func (s *Server) reply(w http.ResponseWriter, echo any, data any, f *failure) {
 		}
 		body, _ = json.Marshal(env)
 	}
-	w.Write(body)
+	return body
 }
 
 const unknownAction = "API_NOT_FOUND"
