@@ -78,11 +78,18 @@ func NewDispatcher(sources SourceStore, history HistorySink, cards CardSink) *Di
 	}
 }
 
-// Register makes an adapter available for a via.
+// Register makes an adapter available for a via. Registering a via again replaces its factory
+// and drops the adapters the old one built (the running console swaps in adapters that can use
+// the sources' WebSocket links).
 func (d *Dispatcher) Register(via string, f AdapterFactory) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	d.factories[via] = f
+	for id, e := range d.adapters {
+		if e.src.Via == via {
+			delete(d.adapters, id)
+		}
+	}
 }
 
 // ObserveHistory makes fn hear every history row the dispatcher writes, after it is written
