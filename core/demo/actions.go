@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 
+	"ucbi-console/core"
+	"ucbi-console/core/adapterkit"
 	"ucbi-console/core/onebot"
 	"ucbi-console/core/onebot/onebottest"
 )
@@ -60,29 +62,20 @@ func (d *Demo) act(action string, p map[string]any) (any, *failure) {
 		}
 		return out, nil
 	case "get_group_info":
-		gid, f := id(p, "group_id")
-		if f != nil {
-			return nil, f
-		}
-		w.mu.Lock()
-		defer w.mu.Unlock()
-		if g := w.group(gid); g != nil {
-			return g.info, nil
-		}
-		return nil, fail("群%d不存在", gid)
+		return d.inGroup(p, func(g *groupState) (any, *failure) { return g.info, nil })
 	case "get_group_member_list":
-		gid, f := id(p, "group_id")
-		if f != nil {
-			return nil, f
-		}
-		w.mu.Lock()
-		defer w.mu.Unlock()
-		if g := w.group(gid); g != nil {
-			return append([]Member(nil), g.members...), nil
-		}
-		return nil, fail("群%d不存在", gid)
+		return d.inGroup(p, func(g *groupState) (any, *failure) { return append([]Member(nil), g.members...), nil })
 	case "get_group_member_info":
-		return d.memberInfo(p)
+		return d.inGroup(p, func(g *groupState) (any, *failure) {
+			uid, f := id(p, "user_id")
+			if f != nil {
+				return nil, f
+			}
+			if m, i := g.member(uid); i >= 0 {
+				return m, nil
+			}
+			return nil, fail("群成员%d不存在", uid)
+		})
 	case "get_stranger_info":
 		uid, f := id(p, "user_id")
 		if f != nil {
@@ -102,12 +95,12 @@ func (d *Demo) act(action string, p map[string]any) (any, *failure) {
 	case "send_group_msg":
 		return d.send(p, "group")
 	case "send_msg":
-		typ := str(p["message_type"])
+		typ := param(p, "message_type")
 		switch {
 		case typ == "private" || typ == "group":
 		case typ != "":
 			return nil, bad("message_type must be private or group, not %q", typ)
-		case str(p["group_id"]) != "":
+		case param(p, "group_id") != "":
 			typ = "group"
 		default:
 			typ = "private"
@@ -127,9 +120,9 @@ func (d *Demo) act(action string, p map[string]any) (any, *failure) {
 	case "delete_msg":
 		return d.deleteMsg(p)
 	case "get_forward_msg":
-		fid := str(p["message_id"])
+		fid := param(p, "message_id")
 		if fid == "" {
-			fid = str(p["id"])
+			fid = param(p, "id")
 		}
 		if fid == "" {
 			return nil, bad("message_id is required")
@@ -157,26 +150,18 @@ func (d *Demo) remark(uid int64) string {
 	return f.Remark
 }
 
-func (d *Demo) memberInfo(p map[string]any) (any, *failure) {
+// inGroup runs do on the group named by params.group_id, under the world's lock.
+func (d *Demo) inGroup(p map[string]any, do func(*groupState) (any, *failure)) (any, *failure) {
 	gid, f := id(p, "group_id")
 	if f != nil {
 		return nil, f
 	}
-	uid, f := id(p, "user_id")
-	if f != nil {
-		return nil, f
+	d.world.mu.Lock()
+	defer d.world.mu.Unlock()
+	if g := d.world.group(gid); g != nil {
+		return do(g)
 	}
-	w := d.world
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	g := w.group(gid)
-	if g == nil {
-		return nil, fail("群%d不存在", gid)
-	}
-	if m, i := g.member(uid); i >= 0 {
-		return m, nil
-	}
-	return nil, fail("群成员%d不存在", uid)
+	return nil, fail("群%d不存在", gid)
 }
 
 // send stores a message from the console, answers its message_id, pushes the message_sent
@@ -218,7 +203,7 @@ func messageParam(p map[string]any) ([]onebot.Segment, *failure) {
 	var segs []onebot.Segment
 	switch v := p["message"].(type) {
 	case string:
-		if b, _ := p["auto_escape"].(bool); b || str(p["auto_escape"]) == "true" {
+		if b, _ := p["auto_escape"].(bool); b || param(p, "auto_escape") == "true" {
 			segs = []onebot.Segment{text(v)}
 		} else {
 			segs = onebot.ParseCQ(v)
@@ -288,7 +273,7 @@ func (d *Demo) history(action string, p map[string]any) (any, *failure) {
 		return nil, f
 	}
 	count := 20
-	if c := str(p["count"]); c != "" {
+	if c := param(p, "count"); c != "" {
 		n, err := strconv.Atoi(c)
 		if err != nil || n <= 0 {
 			return nil, bad("count must be a positive number, not %q", c)
@@ -306,13 +291,13 @@ func (d *Demo) history(action string, p map[string]any) (any, *failure) {
 
 // friendRequest answers a friend request: approved, the person becomes a friend (friend_add).
 func (d *Demo) friendRequest(p map[string]any) (any, *failure) {
-	flag := str(p["flag"])
+	flag := param(p, "flag")
 	if flag == "" {
 		return nil, bad("flag is required")
 	}
 	approve := true
-	if v, ok := p["approve"]; ok {
-		approve = v == true || str(v) == "true"
+	if _, ok := p["approve"]; ok {
+		approve = param(p, "approve") == "true"
 	}
 	w := d.world
 	w.mu.Lock()
@@ -325,7 +310,7 @@ func (d *Demo) friendRequest(p map[string]any) (any, *failure) {
 	var ev map[string]any
 	if approve {
 		ev = w.befriend(d.now(), uid)
-		if remark := str(p["remark"]); remark != "" {
+		if remark := param(p, "remark"); remark != "" {
 			for i := range w.friends {
 				if w.friends[i].UserID == uid {
 					w.friends[i].Remark = remark
@@ -343,7 +328,7 @@ func (d *Demo) friendRequest(p map[string]any) (any, *failure) {
 // ark answers NapCat's recommend-card actions with the real sample cards, made for the demo's
 // own groups and friends (the shapes of onebottest, which follow NapCat's deployed versions).
 func (d *Demo) ark(action string, p map[string]any) (any, *failure) {
-	gid, uid := str(p["group_id"]), str(p["user_id"])
+	gid, uid := param(p, "group_id"), param(p, "user_id")
 	w := d.world
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -362,12 +347,12 @@ func (d *Demo) ark(action string, p map[string]any) (any, *failure) {
 	}
 	switch {
 	case gid != "":
-		if !digits(gid) {
+		if !core.IsDigits(gid) {
 			return map[string]any{"errCode": 1, "errMsg": "群号无效", "arkJson": ""}, nil
 		}
 		return map[string]any{"errCode": 0, "errMsg": "", "arkJson": onebottest.GroupCard(gid, groupName(gid)) + "\n"}, nil
 	case uid != "":
-		if !digits(uid) {
+		if !core.IsDigits(uid) {
 			return map[string]any{"errCode": 1, "errMsg": "用户不存在", "arkMsg": ""}, nil
 		}
 		n, _ := strconv.ParseInt(uid, 10, 64)
@@ -382,7 +367,7 @@ func (d *Demo) ark(action string, p map[string]any) (any, *failure) {
 
 // id reads a required id: a JSON number or a numeric string, as NapCat coerces.
 func id(p map[string]any, key string) (int64, *failure) {
-	v := str(p[key])
+	v := adapterkit.IDString(p[key])
 	if v == "" {
 		return 0, bad("%s is required", key)
 	}
@@ -393,29 +378,8 @@ func id(p map[string]any, key string) (int64, *failure) {
 	return n, nil
 }
 
-func str(v any) string {
-	switch v := v.(type) {
-	case string:
-		return strings.TrimSpace(v)
-	case json.Number:
-		return v.String()
-	case nil:
-		return ""
-	}
-	return fmt.Sprint(v)
-}
-
-func digits(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return true
-}
+// param reads params[key] as text: strings trimmed, numbers and booleans in their JSON form.
+func param(p map[string]any, key string) string { return strings.TrimSpace(adapterkit.Str(p, key)) }
 
 // now is the demo's clock for event times.
 func (d *Demo) now() time.Time { return d.opts.Now() }

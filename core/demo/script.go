@@ -304,7 +304,7 @@ func (w *world) forward(now time.Time, g *groupState) onebot.Segment {
 			Message: []onebot.Segment{text(pick(w, groupLines))}, MessageFormat: "array",
 			PostType: "message", GroupID: g.info.GroupID,
 		})
-		nodes[i].RawMessage = onebot.ToCQ(nodes[i].Message)
+		nodes[i].RawMessage = rawMessage(nodes[i].Message)
 	}
 	w.nextID++
 	id := strconv.FormatInt(7_400_000_000_000_000_000+w.nextID, 10)

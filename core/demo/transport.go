@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/subtle"
 	"encoding/json"
-	"errors"
 	"io"
 	"mime"
 	"net/http"
@@ -17,6 +16,8 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+
+	"ucbi-console/core/adapterkit"
 )
 
 // Bounds of the transport.
@@ -168,26 +169,11 @@ func readParams(r *http.Request) (map[string]any, error) {
 
 // decodeObject decodes a JSON object with numbers kept as json.Number; empty and null are {}.
 func decodeObject(b []byte) (map[string]any, error) {
-	b = bytes.TrimSpace(b)
-	obj := map[string]any{}
-	if len(b) == 0 || string(b) == "null" {
-		return obj, nil
+	if b = bytes.TrimSpace(b); len(b) == 0 || string(b) == "null" {
+		return map[string]any{}, nil
 	}
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.UseNumber()
-	if err := dec.Decode(&obj); err != nil {
-		return nil, err
-	}
-	if obj == nil {
-		obj = map[string]any{}
-	}
-	if dec.More() {
-		return nil, errTrailing
-	}
-	return obj, nil
+	return adapterkit.DecodeObject(b)
 }
-
-var errTrailing = errors.New("trailing data after the JSON object")
 
 // hub is the set of open WebSocket connections that take events.
 type hub struct {
@@ -255,9 +241,9 @@ type wsConn struct {
 	ctx     context.Context
 	cancel  context.CancelFunc
 
-	endOnce sync.Once
-	code    websocket.StatusCode
-	reason  string
+	mu     sync.Mutex // guards code and reason
+	code   websocket.StatusCode
+	reason string
 }
 
 // queue hands a frame to the writer without waiting; false when the queue is full.
@@ -274,10 +260,23 @@ func (c *wsConn) queue(b []byte) bool {
 
 // end makes the writer close the connection with code and reason (the first reason wins).
 func (c *wsConn) end(code websocket.StatusCode, reason string) {
-	c.endOnce.Do(func() {
+	c.mu.Lock()
+	if c.code == 0 {
 		c.code, c.reason = code, reason
-		c.cancel()
-	})
+	}
+	c.mu.Unlock()
+	c.cancel()
+}
+
+// ending is why the connection ends: the first end's code and reason, else going away (the
+// demo is closing).
+func (c *wsConn) ending() (websocket.StatusCode, string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.code == 0 {
+		return websocket.StatusGoingAway, "the demo is shutting down"
+	}
+	return c.code, c.reason
 }
 
 func (d *Demo) serveWS(w http.ResponseWriter, r *http.Request) {
@@ -329,11 +328,8 @@ func (c *wsConn) write() {
 	for {
 		select {
 		case <-c.ctx.Done():
-			code, reason := c.code, c.reason
-			switch code {
-			case 0:
-				code, reason = websocket.StatusGoingAway, "the demo is shutting down"
-			case statusGone:
+			code, reason := c.ending()
+			if code == statusGone {
 				c.conn.CloseNow()
 				return
 			}
@@ -385,7 +381,7 @@ func (d *Demo) wsAction(b []byte, allowed bool) []byte {
 	params := map[string]any{}
 	if p := bytes.TrimSpace(frame.Params); len(p) > 0 && string(p) != "null" {
 		var err error
-		if params, err = decodeObject(p); err != nil || p[0] != '{' {
+		if params, err = decodeObject(p); err != nil {
 			return failEnvelope(1400, "params must be an object", frame.Echo)
 		}
 	}

@@ -290,7 +290,7 @@ func (w *world) newMessage(now time.Time, gid, from, peer int64, segs []onebot.S
 	m := &message{
 		SelfID: SelfID, UserID: from, Time: now.Unix(), MessageID: w.nextID, MessageSeq: w.nextSeq,
 		RealID: w.nextID, RealSeq: strconv.FormatInt(w.nextSeq, 10), Font: 14, Message: segs,
-		RawMessage: onebot.ToCQ(segs), MessageFormat: "array", PostType: "message",
+		RawMessage: rawMessage(segs), MessageFormat: "array", PostType: "message",
 	}
 	if from == SelfID {
 		m.PostType = "message_sent"
@@ -320,6 +320,23 @@ func (w *world) newMessage(now time.Time, gid, from, peer int64, segs []onebot.S
 	}
 	w.store(m)
 	return m
+}
+
+// rawMessage is a message's raw_message as NapCat writes it: CQ codes with the segments' plain
+// values only (a face's raw object or a forward's inline content stay out).
+func rawMessage(segs []onebot.Segment) string {
+	plain := make([]onebot.Segment, len(segs))
+	for i, s := range segs {
+		plain[i] = onebot.Segment{Type: s.Type, Data: map[string]any{}}
+		for k, v := range s.Data {
+			switch v.(type) {
+			case map[string]any, []any, []*message:
+			default:
+				plain[i].Data[k] = v
+			}
+		}
+	}
+	return onebot.ToCQ(plain)
 }
 
 func (w *world) store(m *message) {
