@@ -291,7 +291,7 @@ func (d *Demo) serveWS(w http.ResponseWriter, r *http.Request) {
 	defer c.cancel()
 	if !d.authorized(r) {
 		// NapCat accepts the upgrade, then says why in a frame and closes.
-		wctx, cancel := context.WithTimeout(c.ctx, writeTimeout)
+		wctx, cancel := context.WithTimeout(context.Background(), writeTimeout)
 		conn.Write(wctx, websocket.MessageText, failEnvelope(1403, "token验证失败", nil))
 		cancel()
 		conn.Close(websocket.StatusPolicyViolation, "token验证失败")
@@ -336,7 +336,9 @@ func (c *wsConn) write() {
 			c.conn.Close(code, reason) // bounded by the library's own close-handshake timeouts
 			return
 		case b := <-c.out:
-			wctx, cancel := context.WithTimeout(c.ctx, writeTimeout)
+			// Only the deadline bounds a write: coder/websocket drops the connection without a
+			// close frame when a write's context ends, and ending is this goroutine's job.
+			wctx, cancel := context.WithTimeout(context.Background(), writeTimeout)
 			err := c.conn.Write(wctx, websocket.MessageText, b)
 			cancel()
 			if err != nil {
