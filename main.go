@@ -14,8 +14,8 @@ import (
 	"ucbi-console/ui"
 )
 
-// version is set at build time with -ldflags "-X main.version=…".
-var version = "0.1.0"
+// version is FyneApp.toml's Version (version.go); -ldflags "-X main.version=…" may override it.
+var version = appVersion()
 
 func main() {
 	os.Exit(cli.Run(os.Args[1:], os.Stdout, os.Stderr, runGUI))
@@ -23,6 +23,9 @@ func main() {
 
 // runGUI opens the desktop app; only this file imports Fyne's app package.
 func runGUI(env *cli.Env) error {
+	if err := checkDisplay(); err != nil {
+		return err
+	}
 	a := app.NewWithID("io.github.ucbi.console")
 	a.SetIcon(fyne.NewStaticResource("icon.png", assets.IconPNG))
 	w := ui.Create(a, ui.Deps{
