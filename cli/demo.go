@@ -6,16 +6,21 @@ import (
 	"fmt"
 
 	"ucbi-console/core"
+	"ucbi-console/core/demo"
 )
 
 // DemoSource is the source id the demo is added as.
-const DemoSource = "demo"
+const DemoSource = demo.SourceID
 
-// StartDemo starts the built-in demo open layer in this process and returns the source that
-// reaches it and a function that stops it. It is a seam: engineer J's core/demo fills it
-// (demo.Start(ctx, demo.Options{}) → d.Source(), d.Close) once it is on main; until then
-// `ucbi-console demo` says the build has no demo.
-var StartDemo func(ctx context.Context) (core.Source, func() error, error)
+// StartDemo starts the built-in demo open layer (core/demo) in this process and returns the
+// source that reaches it and a function that stops it. A variable so that tests can stand in.
+var StartDemo = func(ctx context.Context) (core.Source, func() error, error) {
+	d, err := demo.Start(ctx, demo.Options{})
+	if err != nil {
+		return core.Source{}, nil, err
+	}
+	return d.Source(), d.Close, nil
+}
 
 // demo starts the demo open layer, stores it as source "demo" and opens the app on it; the
 // demo stops when the app closes.
@@ -27,9 +32,6 @@ func (c *command) demo(args []string, gui GUIFunc) error {
 	}
 	if len(pos) > 0 {
 		return usagef("demo takes no arguments, got %q", pos[0])
-	}
-	if StartDemo == nil {
-		return errors.New("this build has no demo open layer")
 	}
 	if gui == nil {
 		return errors.New("this build has no desktop app")
