@@ -174,7 +174,9 @@ func (s *Server) logCall(w http.ResponseWriter, rw *statusWriter, st *callState)
 	}
 	// The reply leaves before the log line is written: a slow log (a piped stdout) must not
 	// hold every caller's answer.
-	if f, ok := w.(http.Flusher); ok && rw.wrote {
+	// Not after a WebSocket upgrade: the connection was hijacked, there is nothing to flush
+	// (net/http panics on a hijacked connection's Flush).
+	if f, ok := w.(http.Flusher); ok && rw.wrote && rw.status != http.StatusSwitchingProtocols {
 		f.Flush()
 	}
 	if s.opts.Log != nil {

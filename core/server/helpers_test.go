@@ -174,3 +174,6 @@ func (c *console) historyHas(origin, action, target string) {
 		return false
 	})
 }
+
+// storeFilter is a history filter on one origin.
+func storeFilter(origin string) store.HistoryFilter { return store.HistoryFilter{Origin: origin} }
