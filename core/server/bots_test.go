@@ -157,7 +157,11 @@ func TestBotsThroughTheHub(t *testing.T) {
 				n++
 			}
 		}
-		return n == 3
+		connected := 0
+		for _, b := range c.rt.Hub.Bots() {
+			connected += b.Connections
+		}
+		return n == 3 && connected == 2
 	})
 	if err := fake.Emit(fake.GroupMessageEvent(5550002, 7770002, "hello bots")); err != nil {
 		t.Fatal(err)

@@ -177,3 +177,8 @@ func (c *console) historyHas(origin, action, target string) {
 
 // storeFilter is a history filter on one origin.
 func storeFilter(origin string) store.HistoryFilter { return store.HistoryFilter{Origin: origin} }
+
+// storeFilterSource is a history filter on send_message rows of one source.
+func storeFilterSource(id string) store.HistoryFilter {
+	return store.HistoryFilter{Source: id, Action: "send_message"}
+}

@@ -197,8 +197,11 @@ func (rt *Runtime) pollOpenwx(src core.Source) (*sourceLink, error) {
 	return &sourceLink{src: src, stop: func() { cancel(); <-done }}, nil
 }
 
-// link returns a source's running link (nil when none).
+// link returns a source's running link (nil when none, or no runtime).
 func (rt *Runtime) link(id string) *sourceLink {
+	if rt == nil {
+		return nil
+	}
 	rt.mu.Lock()
 	defer rt.mu.Unlock()
 	return rt.links[id]
@@ -221,7 +224,7 @@ type sourceCaller struct {
 }
 
 func (c sourceCaller) Call(ctx context.Context, action string, params json.RawMessage) ([]byte, error) {
-	if c.src.Events == core.LinkWSReverse {
+	if c.src.Events == core.LinkWSReverse && c.rt != nil {
 		return c.rt.Events.Reverse.Caller(c.src.ID).Call(ctx, action, params)
 	}
 	if l := c.rt.link(c.src.ID); l != nil && l.caller != nil {

@@ -91,9 +91,13 @@ type Runtime struct {
 // Register registers the three open layers' adapters on d: OneBot 11 (coolq-http-api),
 // OneBot 12 and Openwx. It is what a dispatcher needs to check and call sources; Start
 // registers them again, able to use the sources' WebSocket links.
-func Register(d *core.Dispatcher) {
-	d.Register(onebot.Via, onebot.Factory)
-	d.Register(onebot12.Via, onebot12.Factory)
+func Register(d *core.Dispatcher) { (*Runtime)(nil).register(d) }
+
+// register registers the adapters; with a nil runtime a WebSocket-only source's calls say its
+// link is not running (what a CLI command that runs no links gets).
+func (rt *Runtime) register(d *core.Dispatcher) {
+	d.Register(onebot.Via, rt.onebotFactory)
+	d.Register(onebot12.Via, rt.onebot12Factory)
 	d.Register(openwx.Via, openwx.Factory)
 }
 
@@ -130,9 +134,7 @@ func Start(ctx context.Context, cfg Config) (*Runtime, error) {
 	rt := &Runtime{cfg: cfg, d: cfg.Dispatcher, log: cfg.Logger, links: map[string]*sourceLink{}}
 	rt.ctx, rt.cancel = context.WithCancel(context.Background())
 
-	rt.d.Register(onebot.Via, rt.onebotFactory)
-	rt.d.Register(onebot12.Via, rt.onebot12Factory)
-	rt.d.Register(openwx.Via, openwx.Factory)
+	rt.register(rt.d)
 
 	m, err := events.New(events.Config{
 		Log: cfg.Events, Sources: cfg.Sources, Decoders: Decoders(), Logger: cfg.Logger,
