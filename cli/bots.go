@@ -8,6 +8,7 @@ import (
 
 	"ucbi-console/core"
 	"ucbi-console/core/hub"
+	"ucbi-console/store"
 )
 
 func (c *command) bot(args []string) error {
@@ -134,22 +135,5 @@ func (c *command) botList(args []string) error {
 }
 
 func (c *command) botRemove(args []string) error {
-	fs := c.flags("bot remove")
-	pos, err := parse(fs, args)
-	if err != nil {
-		return err
-	}
-	if len(pos) != 1 {
-		return usagef("bot remove takes one bot id")
-	}
-	env, err := c.open()
-	if err != nil {
-		return err
-	}
-	defer env.Close()
-	if err := env.DB.DeleteBot(pos[0]); err != nil {
-		return err
-	}
-	fmt.Fprintf(c.stdout, "removed bot %s\n", pos[0])
-	return nil
+	return c.removeByID(args, "bot", func(db *store.DB, id string) error { return db.DeleteBot(id) })
 }

@@ -360,23 +360,28 @@ func (c *command) sourceList(args []string) error {
 }
 
 func (c *command) sourceRemove(args []string) error {
-	fs := c.flags("source remove")
+	return c.removeByID(args, "source", func(db *store.DB, id string) error { return db.DeleteSource(id) })
+}
+
+// removeByID is `source remove ID` and `bot remove ID`: one id, removed from the store.
+func (c *command) removeByID(args []string, what string, remove func(*store.DB, string) error) error {
+	fs := c.flags(what + " remove")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
 	}
 	if len(pos) != 1 {
-		return usagef("source remove takes one source id")
+		return usagef("%s remove takes one %s id", what, what)
 	}
 	env, err := c.open()
 	if err != nil {
 		return err
 	}
 	defer env.Close()
-	if err := env.DB.DeleteSource(pos[0]); err != nil {
+	if err := remove(env.DB, pos[0]); err != nil {
 		return err
 	}
-	fmt.Fprintf(c.stdout, "removed source %s\n", pos[0])
+	fmt.Fprintf(c.stdout, "removed %s %s\n", what, pos[0])
 	return nil
 }
 
