@@ -1,6 +1,6 @@
 // Package link keeps event links to open layers and bots alive: a live WebSocket (Conn, whichever
 // side dialled), a client that dials and redials one (Client), and a Server-Sent Events client
-// (SSE), all with the same discipline.
+// (SSE), all with the same discipline, and the echo-matched calls over them (Calls).
 //
 //   - One goroutine writes data frames (a bounded queue feeds it); one reads. Control frames
 //     (ping, close) go through the WebSocket library's own write lock.
@@ -10,7 +10,8 @@
 //     everyone else.
 //   - Clients redial with capped, jittered backoff (1 s → 30 s by default).
 //
-// Nothing here knows OneBot: frames are bytes. Nothing here logs, and no reason or error ever
+// Frames are bytes: the only thing known of their content is that a call's reply carries its
+// echo (Calls, the one echo matcher of OneBot 11 and 12 calls). Nothing here logs, and no reason or error ever
 // holds the token.
 package link
 
