@@ -96,7 +96,7 @@ type Conn struct {
 	lastSeen atomic.Int64
 }
 
-// newConn starts the goroutines of a live WebSocket.
+// newConn makes a live WebSocket; start runs it.
 func newConn(ws *websocket.Conn, h http.Header, o ConnOptions) *Conn {
 	o = o.withDefaults()
 	c := &Conn{
@@ -109,6 +109,12 @@ func newConn(ws *websocket.Conn, h http.Header, o ConnOptions) *Conn {
 	}
 	ws.SetReadLimit(o.ReadLimit)
 	c.lastSeen.Store(time.Now().UnixNano())
+	return c
+}
+
+// start runs the reader, the writer and the silence watch of a new connection.
+func (c *Conn) start() *Conn {
+	o := c.opts
 	readDone := make(chan struct{})
 	writeDone := make(chan struct{})
 	go c.read(readDone)
@@ -135,7 +141,7 @@ func Accept(w http.ResponseWriter, r *http.Request, o ConnOptions) (*Conn, error
 	if err != nil {
 		return nil, err
 	}
-	return newConn(ws, r.Header.Clone(), o), nil
+	return newConn(ws, r.Header.Clone(), o).start(), nil
 }
 
 // Header is the handshake's headers: the request's for an accepted link (X-Self-ID,
