@@ -60,6 +60,18 @@ func maxBackoff(d time.Duration) time.Duration {
 	return d
 }
 
+// Wait sleeps for the next delay, or until ctx ends (false then).
+func (b *Backoff) Wait(ctx context.Context) bool {
+	t := time.NewTimer(b.Next())
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
 // Reset starts again from Min (after a link that stayed up).
 func (b *Backoff) Reset() { b.attempt = 0 }
 
@@ -304,11 +316,7 @@ func redial(ctx context.Context, b Backoff, k *keeper, session func() (time.Time
 		if !upAt.IsZero() && time.Since(upAt) >= maxBackoff(b.Max) {
 			b.Reset()
 		}
-		t := time.NewTimer(b.Next())
-		select {
-		case <-t.C:
-		case <-ctx.Done():
-			t.Stop()
+		if !b.Wait(ctx) {
 			k.set(false, "closed")
 			return
 		}

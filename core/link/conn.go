@@ -94,6 +94,7 @@ type Conn struct {
 	reason   string // guarded by once / read after closing
 	hard     bool   // close without a handshake: the peer is not answering
 	lastSeen atomic.Int64
+	peerCode atomic.Int32 // the status of the peer's close frame; 0 while none came
 }
 
 // newConn makes a live WebSocket; start runs it.
@@ -233,6 +234,13 @@ func (c *Conn) isClosing() bool {
 	}
 }
 
+// PeerClosed reports whether the peer ended the connection with a close frame, and its status
+// code (1000 normal, 1001 going away…).
+func (c *Conn) PeerClosed() (code int, ok bool) {
+	code = int(c.peerCode.Load())
+	return code, code != 0
+}
+
 // LastSeen is when the last frame or pong arrived.
 func (c *Conn) LastSeen() time.Time { return time.Unix(0, c.lastSeen.Load()) }
 
@@ -245,6 +253,9 @@ func (c *Conn) read(done chan struct{}) {
 	for {
 		_, data, err := c.ws.Read(ctx)
 		if err != nil {
+			if code := websocket.CloseStatus(err); code != -1 {
+				c.peerCode.Store(int32(code))
+			}
 			c.closeWith(websocket.StatusNormalClosure, readReason(err))
 			return
 		}
