@@ -11,7 +11,6 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
@@ -20,54 +19,6 @@ import (
 	"ucbi-console/core/ark"
 	"ucbi-console/store"
 )
-
-func init() {
-	addZH(map[string]string{
-		"The target id must be a number.": "目标 ID 必须是数字。",
-		"Past cards":                      "历史卡片",
-		"Make a recommend card":           "生成推荐卡片",
-		"Group number":                    "群号",
-		"QQ number":                       "QQ 号",
-		"Phone number":                    "手机号",
-		"Number":                          "号码",
-		"Kind":                            "类型",
-		"Generate":                        "生成",
-		"Copy JSON":                       "复制 JSON",
-		"Send to…":                        "发送到…",
-		"Card JSON":                       "卡片 JSON",
-		"Copied %d bytes.":                "已复制 %d 字节。",
-		"Asking %s for a card…":           "正在向 %s 请求卡片…",
-		"the default source":              "默认消息源",
-		"Card made by %s (%d ms).":        "卡片由 %s 生成（%d 毫秒）。",
-		"The card could not be made: %s":  "无法生成卡片：%s",
-		"The backend could not make the card: %s (errCode %d)":                              "后端无法生成卡片：%s（errCode %d）",
-		"The backend's answer is not a card: %s":                                            "后端返回的不是卡片：%s",
-		"A group number: digits only, 5 to 12 of them.":                                     "群号：只能是数字，5 到 12 位。",
-		"A QQ number: digits only, 5 to 12 of them.":                                        "QQ 号：只能是数字，5 到 12 位。",
-		"A phone number: digits only. NapCat cannot make a card from a phone number alone.": "手机号：只能是数字。NapCat 无法仅凭手机号生成卡片。",
-		"Digits only: “%s” is not a digit.":                                                 "只能输入数字：“%s”不是数字。",
-		"Too short: %d digits, at least %d.":                                                "太短：%d 位，至少 %d 位。",
-		"Too long: %d digits, at most %d.":                                                  "太长：%d 位，最多 %d 位。",
-		"Send the card to…":                                                                 "将卡片发送到…",
-		"Saved context":                                                                     "已保存的上下文",
-		"(enter a target below)":                                                            "（在下方输入目标）",
-		"Send as":                                                                           "发送方式",
-		"The card itself (*json segment)":                                                   "卡片本身（*json 消息段）",
-		"A contact segment (contact)":                                                       "联系人消息段（contact）",
-		"A group segment (group)":                                                           "群消息段（group）",
-		"Card sent to %s — message id %s (%d ms)":                                           "卡片已发送到 %s — 消息 ID %s（%d 毫秒）",
-		"Card sent to %s (%d ms)":                                                           "卡片已发送到 %s（%d 毫秒）",
-		"Card not sent: %s":                                                                 "卡片未发送：%s",
-		"Sending the card…":                                                                 "正在发送卡片…",
-		"Cannot read the card list: %s":                                                     "无法读取卡片列表：%s",
-		"This card names no account to send as a contact/group segment.":                    "该卡片中没有可作为联系人/群消息段发送的号码。",
-		"The target needs a chat type and an id.":                                           "目标需要会话类型和 ID。",
-		"failed":  "失败",
-		"Refresh": "刷新",
-		"No card: the reason is shown in its place.": "没有卡片：原因显示在卡片位置。",
-	})
-	registerScreen(2, "ark", "Ark cards", navIcon(theme.IconNameAccount), func(e *env) screen { return newArkScreen(e) })
-}
 
 // Kinds of an Ark request (the radio's order).
 const (
@@ -357,7 +308,7 @@ func (s *arkScreen) onGenerate() {
 			s.validate()
 			switch {
 			case err != nil:
-				s.showProblem(fmt.Sprintf(L("The card could not be made: %s"), callErrorText(err)), "")
+				s.showProblem(fmt.Sprintf(L("The card could not be made: %s"), errorText(err)), "")
 			case res.ErrCode != 0:
 				s.showProblem(fmt.Sprintf(L("The backend could not make the card: %s (errCode %d)"), res.ErrMsg, res.ErrCode), "")
 			case perr != nil:
@@ -562,7 +513,7 @@ func (s *arkScreen) showSendDialog(saved []store.NamedContext) {
 		widget.NewFormItem(L("Target id"), id),
 		widget.NewFormItem(L("Send as"), how),
 	}
-	d := dialog.NewForm(L("Send the card to…"), L("Send"), L("Cancel"), items, func(ok bool) {
+	s.e.showForm(L("Send the card to…"), L("Send"), items, 520, func(ok bool) {
 		if !ok {
 			return
 		}
@@ -586,9 +537,7 @@ func (s *arkScreen) showSendDialog(saved []store.NamedContext) {
 			}
 		}
 		s.sendCardTo(ctx, raw, card, how.Selected != ways[0])
-	}, s.e.win)
-	d.Resize(fyne.NewSize(520, d.MinSize().Height))
-	d.Show()
+	})
 }
 
 // sendCardTo sends the card to ctx through the dispatcher (send_message) in the background.
@@ -629,7 +578,7 @@ func (s *arkScreen) sendCardTo(ctx core.Context, raw string, card *ark.Card, asC
 			}
 			switch id := sendMessageID(res); {
 			case err != nil:
-				s.setStatus(widget.DangerImportance, fmt.Sprintf(L("Card not sent: %s"), callErrorText(err)))
+				s.setStatus(sendFailureText("Card not sent: %s", err))
 			case id != "":
 				s.setStatus(widget.SuccessImportance, fmt.Sprintf(L("Card sent to %s — message id %s (%d ms)"), t.String(), id, elapsed.Milliseconds()))
 			default:

@@ -24,72 +24,6 @@ import (
 	"ucbi-console/store"
 )
 
-func init() {
-	addZH(map[string]string{
-		"Target":                       "目标",
-		"Source":                       "消息源",
-		"Chat type":                    "会话类型",
-		"Private chat":                 "私聊",
-		"Group chat":                   "群聊",
-		"Target id":                    "目标 ID",
-		"QQ number or group number":    "QQ 号或群号",
-		"Friends & groups…":            "好友和群…",
-		"Saved & recent…":              "已保存和最近…",
-		"Save as context…":             "保存为上下文…",
-		"Message":                      "消息",
-		"Add segment":                  "添加消息段",
-		"UCBI request":                 "UCBI 请求",
-		"OneBot request":               "OneBot 请求",
-		"Send":                         "发送",
-		"Sending…":                     "正在发送…",
-		"Sent — message id %s (%d ms)": "已发送 — 消息 ID %s（%d 毫秒）",
-		"Sent (%d ms)":                 "已发送（%d 毫秒）",
-		"Not sent: %s":                 "未发送：%s",
-		"No message source is configured: add one on the Sources screen.": "尚未配置消息源：请在“消息源”页面添加。",
-		"Choose a message source.":                                        "请选择消息源。",
-		"Choose private or group chat.":                                   "请选择私聊或群聊。",
-		"Enter the target id (a QQ number or a group number).":            "请输入目标 ID（QQ 号或群号）。",
-		"The target id must be digits only.":                              "目标 ID 只能包含数字。",
-		"The message is empty: add a segment.":                            "消息为空：请添加消息段。",
-		"The message is empty: type some text.":                           "消息为空：请输入文本。",
-		"(this source does not speak OneBot 11)":                          "（该消息源不使用 OneBot 11）",
-		"(no request: %s)":                                                "（无法生成请求：%s）",
-		"Saved contexts":                                                  "已保存的上下文",
-		"Recent targets":                                                  "最近的目标",
-		"Nothing saved yet":                                               "尚未保存",
-		"No recent sends":                                                 "最近没有发送记录",
-		"Name":                                                            "名称",
-		"Save context":                                                    "保存上下文",
-		"Save":                                                            "保存",
-		"Cancel":                                                          "取消",
-		"Saved as context “%s”.":                                          "已保存为上下文“%s”。",
-		"The name is empty.":                                              "名称为空。",
-		"Search by name or id":                                            "按名称或 ID 搜索",
-		"Refresh from the backend":                                        "从后端刷新",
-		"Loading…":                                                        "正在加载…",
-		"Close":                                                           "关闭",
-		"Pick a friend or group":                                          "选择好友或群",
-		"Pick a user":                                                     "选择用户",
-		"Pick a group":                                                    "选择群",
-		"friend":                                                          "好友",
-		"group":                                                           "群",
-		"member":                                                          "群成员",
-		"%d found · fetched %s":                                           "找到 %d 个 · 获取于 %s",
-		"%d found":                                                        "找到 %d 个",
-		"Cannot load the list: %s":                                        "无法加载列表：%s",
-		"Cannot read the saved contexts: %s":                              "无法读取已保存的上下文：%s",
-		"Cannot read the recent sends: %s":                                "无法读取最近发送记录：%s",
-		" (retcode %d: %s)":                                               "（返回码 %d：%s）",
-		"Cannot read the message sources: %s":                             "无法读取消息源：%s",
-		"Choose a source first.":                                          "请先选择消息源。",
-		"Ctrl+Enter sends":                                                "Ctrl+Enter 发送",
-		"Default":                                                         "默认",
-		"… (%d more bytes not shown)":                                     "…（还有 %d 字节未显示）",
-		"the backend's list is not an array of objects: %v": "后端返回的列表不是对象数组：%v",
-	})
-	registerScreen(1, "compose", "Compose", navIcon(theme.IconNameMailSend), func(e *env) screen { return newComposeScreen(e) })
-}
-
 // composeScreen builds a UCBI message segment by segment, shows the exact request it makes (and
 // the OneBot request that becomes), and sends it through the dispatcher.
 type composeScreen struct {
@@ -549,15 +483,7 @@ func (s *composeScreen) pickGroup(done func(id, name string)) {
 }
 
 func (s *composeScreen) pickFile(done func(path string)) {
-	d := dialog.NewFileOpen(func(rc fyne.URIReadCloser, err error) {
-		if err != nil || rc == nil {
-			return
-		}
-		p := rc.URI().Path()
-		_ = rc.Close()
-		done(p)
-	}, s.e.win)
-	d.Show()
+	s.e.openFile(done)
 }
 
 func (s *composeScreen) clipboardText() string { return s.e.app.Clipboard().Content() }
@@ -843,7 +769,7 @@ func composeLayoutNow(cs ...*fyne.Container) {
 // sendResultText is "Sent — message id 123 (45 ms)" or the failure in words.
 func sendResultText(res any, err error, elapsed time.Duration) (widget.Importance, string) {
 	if err != nil {
-		return widget.DangerImportance, fmt.Sprintf(L("Not sent: %s"), callErrorText(err))
+		return sendFailureText("Not sent: %s", err)
 	}
 	ms := elapsed.Milliseconds()
 	if id := sendMessageID(res); id != "" {
@@ -873,17 +799,6 @@ func sendMessageID(res any) string {
 		return ""
 	}
 	return string(v.MessageID)
-}
-
-// callErrorText is a dispatcher error in words, with the backend's retcode and text when it
-// answered with a failure.
-func callErrorText(err error) string {
-	e := core.AsError(err)
-	msg := strings.TrimSpace(e.Message)
-	if e.Code == core.CodeBackendFailed && e.BackendText != "" && !strings.Contains(msg, e.BackendText) {
-		msg += fmt.Sprintf(L(" (retcode %d: %s)"), e.Retcode, e.BackendText)
-	}
-	return errorText(errors.New(msg))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1007,14 +922,11 @@ func (s *composeScreen) onSaveContext() {
 	if name.Text == "" {
 		name.SetText(ctx.Target().String())
 	}
-	d := dialog.NewForm(L("Save context"), L("Save"), L("Cancel"),
-		[]*widget.FormItem{widget.NewFormItem(L("Name"), name)}, func(ok bool) {
-			if ok {
-				s.saveContext(strings.TrimSpace(name.Text), ctx)
-			}
-		}, s.e.win)
-	d.Resize(fyne.NewSize(420, d.MinSize().Height))
-	d.Show()
+	s.e.showForm(L("Save context"), L("Save"), []*widget.FormItem{widget.NewFormItem(L("Name"), name)}, 420, func(ok bool) {
+		if ok {
+			s.saveContext(strings.TrimSpace(name.Text), ctx)
+		}
+	})
 }
 
 // saveContext stores ctx under name in the background.
@@ -1085,7 +997,7 @@ func composeFetchContacts(d *core.Dispatcher, ctx core.Context, kind string) ([]
 	action, params := composeContactAction(kind)
 	res, err := d.Call(context.Background(), core.OriginGUI, core.Request{Action: action, Context: &ctx, Params: params})
 	if err != nil {
-		return nil, errors.New(callErrorText(err))
+		return nil, errors.New(errorText(err))
 	}
 	return composeParseContacts(res, kind)
 }
@@ -1187,8 +1099,7 @@ func (s *composeScreen) showContactPicker(title string, kinds []string, onPick f
 	content := container.NewBorder(
 		container.NewVBox(p.search, p.status), refresh, nil, nil, p.list)
 	p.dlg = dialog.NewCustom(title, L("Close"), content, s.e.win)
-	p.dlg.Resize(fyne.NewSize(520, 560))
-	p.dlg.Show()
+	s.e.showDialog(p.dlg, 520, 560)
 	p.load(false)
 	s.e.win.Canvas().Focus(p.search)
 }

@@ -11,62 +11,12 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"ucbi-console/core"
 	"ucbi-console/store"
 )
-
-func init() {
-	registerScreen(30, "history", "History", navIcon(theme.IconNameHistory), func(e *env) screen { return newHistoryScreen(e) })
-	addZH(map[string]string{
-		"All sources":              "全部消息源",
-		"All origins":              "全部来源",
-		"All outcomes":             "全部结果",
-		"Succeeded":                "成功",
-		"Failed":                   "失败",
-		"Action (exact)":           "动作（精确）",
-		"Target (group:123)":       "目标（group:123）",
-		"Search text":              "搜索文本",
-		"Refresh":                  "刷新",
-		"Export…":                  "导出…",
-		"Loading…":                 "正在加载…",
-		"Loading more…":            "正在加载更多…",
-		"Searching older calls…":   "正在查找更早的调用…",
-		"No calls match.":          "没有匹配的调用。",
-		"No calls recorded yet.":   "尚无调用记录。",
-		"%d of %d calls loaded":    "已加载 %d / %d 条调用",
-		"%d matching calls loaded": "已加载 %d 条匹配的调用",
-		" (scroll for more)":       "（向下滚动加载更多）",
-		"Select a call to see its request and response.": "选择一条调用以查看请求和响应。",
-		"Origin":                     "来源",
-		"Message":                    "消息",
-		"Message ID":                 "消息 ID",
-		"Error":                      "错误",
-		"Retcode":                    "返回码",
-		"Response":                   "响应",
-		"Send again":                 "再次发送",
-		"Save as context":            "保存为上下文",
-		"Copy request":               "复制请求",
-		"Copy response":              "复制响应",
-		"Sending…":                   "正在发送…",
-		"Sent again: %s":             "已再次发送：%s",
-		"Sent again.":                "已再次发送。",
-		"Sending again failed: %s":   "再次发送失败：%s",
-		"Send again %s to %s?":       "再次发送 %s 到 %s？",
-		"Exporting…":                 "正在导出…",
-		"Exported %d calls to %s":    "已导出 %d 条调用到 %s",
-		"Export failed: %s":          "导出失败：%s",
-		"(truncated)":                "（已截断）",
-		"(none)":                     "（无）",
-		"Cannot count the calls: %s": "无法统计调用数：%s",
-		"%.0f s":                     "%.0f 秒",
-		"%.1f s":                     "%.1f 秒",
-		"%d ms":                      "%d 毫秒",
-	})
-}
 
 // historyPage is how many rows one store read brings.
 const historyPage = 200
@@ -266,22 +216,16 @@ func (s *historyScreen) updateRow(id widget.ListItemID, c *columns) {
 		s.loadMore()
 	}
 	r := s.rows[id]
-	outcome := r.Outcome
+	outcome, imp := outcomeLabel(r.Outcome, r.ErrorCode)
 	msg := r.Message
-	if r.Outcome == core.OutcomeError {
-		if r.ErrorCode != "" {
-			outcome = r.ErrorCode
-		}
-		if r.Text != "" {
-			msg = r.Text
-		}
+	if r.Outcome == core.OutcomeError && r.Text != "" {
+		msg = r.Text
 	}
 	c.set(r.Time.Local().Format("01-02 15:04:05"), r.Origin, r.Source, r.Action, r.Target, outcome,
 		formatLatency(r.Latency()), oneLine(msg))
+	c.importance(5, imp)
 	if r.Outcome == core.OutcomeError {
-		c.importance(5, widget.DangerImportance).importance(7, widget.DangerImportance)
-	} else {
-		c.importance(5, widget.SuccessImportance)
+		c.importance(7, imp)
 	}
 	c.show()
 }
@@ -557,20 +501,7 @@ func (s *historyScreen) showDetail(r *core.HistoryRecord) {
 	s.detailBox.Objects[0].Show()
 	s.placeholder.Hide()
 	s.title.SetText(fmt.Sprintf("#%d  %s", r.Seq, r.Action))
-	outcome := r.Outcome
-	if r.Outcome == core.OutcomeError {
-		parts := []string{r.Outcome}
-		if r.ErrorCode != "" {
-			parts = append(parts, r.ErrorCode)
-		}
-		if r.Retcode != 0 {
-			parts = append(parts, fmt.Sprintf("retcode %d", r.Retcode))
-		}
-		outcome = strings.Join(parts, " · ")
-		if r.Text != "" {
-			outcome += "\n" + r.Text
-		}
-	}
+	outcome, outcomeImp := historyOutcomeText(*r)
 	vals := map[string]string{
 		"Time":       r.Time.Local().Format("2006-01-02 15:04:05.000"),
 		"Origin":     r.Origin,
@@ -587,11 +518,7 @@ func (s *historyScreen) showDetail(r *core.HistoryRecord) {
 		}
 		s.metaVals[k].SetText(v)
 	}
-	if r.Outcome == core.OutcomeError {
-		s.metaVals["Outcome"].Importance = widget.DangerImportance
-	} else {
-		s.metaVals["Outcome"].Importance = widget.SuccessImportance
-	}
+	s.metaVals["Outcome"].Importance = outcomeImp
 	s.metaVals["Outcome"].Refresh()
 	s.request.SetText(clip(prettyJSON(r.Request)))
 	s.response.SetText(clip(prettyJSON(r.Response)))
@@ -605,6 +532,33 @@ func (s *historyScreen) showDetail(r *core.HistoryRecord) {
 	} else {
 		s.saveCtxBtn.Disable()
 	}
+}
+
+// historyOutcomeText is a call's outcome for the detail: "ok", or the error with its code and
+// retcode, or — for a send that timed out — "Outcome unknown" with the advice to look first.
+func historyOutcomeText(r core.HistoryRecord) (string, widget.Importance) {
+	if r.Outcome != core.OutcomeError {
+		return r.Outcome, widget.SuccessImportance
+	}
+	label, imp := outcomeLabel(r.Outcome, r.ErrorCode)
+	parts := []string{r.Outcome}
+	if outcomeUnknown(r.ErrorCode) {
+		parts = []string{label}
+	}
+	if r.ErrorCode != "" {
+		parts = append(parts, r.ErrorCode)
+	}
+	if r.Retcode != 0 {
+		parts = append(parts, fmt.Sprintf("retcode %d", r.Retcode))
+	}
+	text := strings.Join(parts, " · ")
+	if r.Text != "" {
+		text += "\n" + r.Text
+	}
+	if outcomeUnknown(r.ErrorCode) && isSendAction(r.Action) {
+		text += "\n" + L("The backend may have sent it: check the chat before sending again.")
+	}
+	return text, imp
 }
 
 // prettyJSON indents JSON (or shows it as it is when it is not JSON).
@@ -703,7 +657,7 @@ func (s *historyScreen) sendAgain(req core.Request) {
 				s.sendBtn.Disable()
 			}
 			if err != nil {
-				s.setNote(widget.DangerImportance, fmt.Sprintf(L("Sending again failed: %s"), errorText(err)))
+				s.setNote(sendFailureText("Sending again failed: %s", err))
 			} else {
 				if b, _ := json.Marshal(data); len(b) > 0 && string(b) != "null" && string(b) != "{}" {
 					s.setNote(widget.SuccessImportance, fmt.Sprintf(L("Sent again: %s"), clip(string(b))))
@@ -742,19 +696,9 @@ func (s *historyScreen) onSaveContext() {
 }
 
 func (s *historyScreen) onExport() {
-	d := dialog.NewFileSave(func(w fyne.URIWriteCloser, err error) {
-		if err != nil {
-			s.e.showError(err)
-			return
-		}
-		if w == nil {
-			return
-		}
+	s.e.saveFile("ucbi-history-"+time.Now().Format("20060102-150405")+".jsonl", func(w fyne.URIWriteCloser) {
 		s.exportTo(w, w.URI().Path())
-	}, s.e.win)
-	d.SetFileName("ucbi-history-" + time.Now().Format("20060102-150405") + ".jsonl")
-	d.Resize(fyne.NewSize(800, 560))
-	d.Show()
+	})
 }
 
 // exportTo writes the rows passing the current filter to w as JSON lines, off the UI goroutine.

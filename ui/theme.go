@@ -7,14 +7,6 @@ import (
 	"fyne.io/fyne/v2/theme"
 )
 
-func init() {
-	addZH(map[string]string{
-		"System": "跟随系统",
-		"Light":  "浅色",
-		"Dark":   "深色",
-	})
-}
-
 // Theme modes saved under "ui.theme".
 const (
 	themeSystem = "system"
