@@ -11,7 +11,6 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"ucbi-console/core"
-	"ucbi-console/core/onebot"
 	"ucbi-console/store"
 )
 
@@ -333,7 +332,7 @@ func (s *contextsScreen) formContext() (string, core.Context, []string) {
 		problems = append(problems, L("An id is required."))
 	case strings.IndexFunc(id, unicode.IsSpace) >= 0:
 		problems = append(problems, L("The id must not contain spaces."))
-	case src.Via == onebot.Via && strings.IndexFunc(id, func(r rune) bool { return r < '0' || r > '9' }) >= 0:
+	case numericIDs(src.Via) && !core.IsDigits(id):
 		problems = append(problems, L("The id must be a number for this source."))
 	}
 	if len(problems) > 0 {

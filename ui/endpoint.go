@@ -417,7 +417,7 @@ func (s *endpointScreen) applyFields() error {
 
 func (s *endpointScreen) onStart() {
 	if err := s.applyFields(); err != nil {
-		s.r.lastErr = err.Error()
+		s.r.lastErr = errorText(err)
 		s.refresh()
 		return
 	}

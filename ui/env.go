@@ -119,7 +119,7 @@ func (e *env) notify(topic string) {
 func (e *env) putSetting(key, value string) {
 	e.run("setting."+key, func() func() {
 		if err := e.deps.Store.PutSetting(key, value); err != nil {
-			return func() { e.showError(fmt.Errorf(L("Cannot save the setting %s: %v"), key, err)) }
+			return func() { e.showError(fmt.Errorf(L("Cannot save the setting %s: %v"), key, errorText(err))) }
 		}
 		return nil
 	})

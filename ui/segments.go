@@ -329,7 +329,7 @@ func (r *segmentRow) segment() (core.Segment, error) {
 		}
 	}
 	digits := func(key string) error {
-		if v := r.val(key); v != "" && !segIsDigits(v) {
+		if v := r.val(key); v != "" && !core.IsDigits(v) {
 			return errors.New(L("ids are digits only"))
 		}
 		return nil
@@ -461,18 +461,6 @@ func segJSONKind(v any) string {
 		return L("an object")
 	}
 	return L("a number")
-}
-
-func segIsDigits(s string) bool {
-	if s == "" {
-		return false
-	}
-	for _, c := range s {
-		if c < '0' || c > '9' {
-			return false
-		}
-	}
-	return true
 }
 
 // segPrettyJSON renders v as indented JSON without HTML escaping (so "<" stays readable).

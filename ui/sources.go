@@ -8,7 +8,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
@@ -318,21 +317,10 @@ func (s *sourcesScreen) formSource() (core.Source, []string) {
 	if editing {
 		src.URL = restoreURLSecrets(src.URL, old.URL)
 	}
-	switch {
-	case src.ID == "":
-		problems = append(problems, L("An id is required."))
-	case strings.ContainsAny(src.ID, `/\`) || strings.IndexFunc(src.ID, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) >= 0:
-		problems = append(problems, L("The id must not contain spaces or slashes."))
-	case !editing:
+	if !editing && src.ID != "" {
 		if _, exists := s.find(src.ID); exists {
 			problems = append(problems, fmt.Sprintf(L("A source with the id %q already exists."), src.ID))
 		}
-	}
-	if src.Via == "" {
-		problems = append(problems, L("Choose a via."))
-	}
-	if u, err := url.Parse(src.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		problems = append(problems, L("The URL must start with http:// or https:// and name a host."))
 	}
 	if t := strings.TrimSpace(s.timeout.Text); t != "" {
 		sec, err := strconv.ParseFloat(t, 64)
@@ -351,7 +339,7 @@ func (s *sourcesScreen) formSource() (core.Source, []string) {
 	if editing {
 		src.Platform = old.Platform
 	}
-	return src, problems
+	return src, append(sourceProblems(src), problems...)
 }
 
 func (s *sourcesScreen) onSave() {
