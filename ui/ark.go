@@ -69,7 +69,7 @@ func newArkScreen(e *env) *arkScreen {
 	s.kind.Horizontal = true
 	s.kind.Required = true
 	s.idEntry = widget.NewEntry()
-	s.idEntry.SetPlaceHolder("736368697")
+	s.idEntry.SetPlaceHolder(exampleHint("736368697"))
 	s.idEntry.OnChanged = func(string) { s.validate() }
 	s.idEntry.OnSubmitted = func(string) { s.onGenerate() }
 	s.rule = widget.NewLabel("")

@@ -330,13 +330,7 @@ func (s *composeScreen) refresh() {
 	text := strings.Join(problems, "\n")
 	imp := s.problemImportance()
 	if text != s.problems.Text || (text == "") == s.problems.Visible() || imp != s.problems.Importance {
-		s.problems.Importance = imp
-		s.problems.SetText(text)
-		if text == "" {
-			s.problems.Hide()
-		} else {
-			s.problems.Show()
-		}
+		setLine(s.problems, imp, text)
 		composeLayoutNow(s.root, s.bottom)
 	}
 	if len(problems) == 0 {

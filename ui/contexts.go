@@ -63,7 +63,7 @@ func newContextsScreen(e *env) *contextsScreen {
 	s := &contextsScreen{e: e}
 	s.list = widget.NewList(
 		func() int { return len(s.items) },
-		func() fyne.CanvasObject { return newColumns(0, 150, 130, 170).bold(0) },
+		func() fyne.CanvasObject { return newContextColumns().bold(0) },
 		func(id widget.ListItemID, o fyne.CanvasObject) {
 			if id < 0 || id >= len(s.items) {
 				return
@@ -120,8 +120,8 @@ func (s *contextsScreen) content() fyne.CanvasObject {
 		s.e.win.Canvas().Focus(s.name)
 	})
 	bar := container.NewHBox(heading(L("Saved contexts")), add)
-	header := newColumns(0, 150, 130, 170)
-	header.set(L("Name"), L("Target"), L("Source"), "").bold(-1).show()
+	header := newContextColumns()
+	header.set(contextTitles()...).bold(-1).show()
 	left := container.NewBorder(container.NewVBox(bar, header), nil, nil, nil,
 		container.NewStack(s.list, container.NewVBox(container.NewPadded(s.empty))))
 
@@ -467,3 +467,10 @@ func (s *contextsScreen) onUse() {
 	})
 	s.e.useContext(c)
 }
+
+func newContextColumns() *columns {
+	return newColumns(0, 150, 130, 170).titled(contextTitles()...)
+}
+
+// contextTitles are the list's headers (the last column, when it was used, has none).
+func contextTitles() []string { return append(translate([]string{"Name", "Target", "Source"}), "") }

@@ -13,11 +13,13 @@ import (
 	"ucbi-console/store"
 )
 
-// Every dialog of the app opens in the test driver without a panic and lies inside the window. History → Export used to panic here on the first
+// Every dialog of the app opens in the test driver without a panic, at the smallest window the
+// app supports, and lies inside the window. History → Export used to panic here on the first
 // click: Fyne 2.8.1's FileDialog.Resize reads its pop-up before Show has made it.
 func TestEveryDialogOpens(t *testing.T) {
 	r := newRig(t, rigOptions{
 		bot:     true,
+		size:    fyne.NewSize(1024, 640),
 		sources: []core.Source{{ID: "napcat", Via: onebot.Via, Flavor: "napcat", Default: true}},
 		seed: func(db *store.DB) {
 			must(t, db.PutContext("测试群", core.Context{Type: core.TypeGroup, GroupID: "20001", Via: onebot.Via}.WithSource("napcat")))
@@ -57,14 +59,7 @@ func TestEveryDialogOpens(t *testing.T) {
 			r.tap(s.renameBtn)
 		}},
 		{"ark send", func() {
-			s := r.open("ark").(*arkScreen)
-			r.ui(func() {
-				s.kind.SetSelected(L("QQ number"))
-				s.idEntry.SetText("")
-				test.Type(s.idEntry, "10002")
-			})
-			r.tap(s.genBtn)
-			r.wait("ark.generate")
+			s := r.arkCard("10002")
 			r.tap(s.sendBtn)
 			r.wait("ark.contexts")
 		}},

@@ -218,10 +218,10 @@ func newEndpointScreen(e *env) *endpointScreen {
 	s := &endpointScreen{e: e, r: e.ep}
 	s.listen = widget.NewEntry()
 	s.listen.SetText(s.r.listen)
-	s.listen.SetPlaceHolder(endpoint.DefaultListen)
+	s.listen.SetPlaceHolder(fmt.Sprintf(L("Default: %s"), endpoint.DefaultListen))
 	s.root = widget.NewEntry()
 	s.root.SetText(s.r.root)
-	s.root.SetPlaceHolder("/")
+	s.root.SetPlaceHolder(fmt.Sprintf(L("Default: %s"), "/"))
 	s.token = widget.NewLabel("")
 	s.token.TextStyle = fyne.TextStyle{Monospace: true}
 	s.tokenTip = widget.NewLabel("")
@@ -248,7 +248,7 @@ func newEndpointScreen(e *env) *endpointScreen {
 	s.logList = widget.NewList(
 		func() int { return len(s.r.log) },
 		func() fyne.CanvasObject {
-			return newColumns(80, 52, 150, 190, 130, 140, 70, 0)
+			return newEndpointLogColumns()
 		},
 		func(id widget.ListItemID, o fyne.CanvasObject) {
 			n := len(s.r.log)
@@ -290,8 +290,8 @@ func (s *endpointScreen) content() fyne.CanvasObject {
 	top := container.NewVBox(heading(L("Local endpoint")), form, controls, s.errLabel, s.notice, widget.NewSeparator())
 
 	routes := container.NewVBox(heading(L("Routes")), s.routeBox)
-	logHeader := newColumns(80, 52, 150, 190, 130, 140, 70, 0)
-	logHeader.set(L("Time"), L("Status"), L("Request"), L("Action"), L("Source"), L("Target"), L("Latency"), L("Outcome")).bold(-1).show()
+	logHeader := newEndpointLogColumns()
+	logHeader.set(endpointLogTitles()...).bold(-1).show()
 	logPane := container.NewBorder(container.NewVBox(heading(L("Calls (last 500)")), logHeader), nil, nil, nil,
 		container.NewStack(s.logList, container.NewCenter(s.logEmpty)))
 	split := container.NewVSplit(container.NewVScroll(routes), logPane)
@@ -467,4 +467,12 @@ func setEnabled(on bool, ws ...fyne.Disableable) {
 			w.Disable()
 		}
 	}
+}
+
+func newEndpointLogColumns() *columns {
+	return newColumns(80, 52, 150, 190, 130, 140, 70, 0).titled(endpointLogTitles()...)
+}
+
+func endpointLogTitles() []string {
+	return translate([]string{"Time", "Status", "Request", "Action", "Source", "Target", "Latency", "Outcome"})
 }

@@ -142,10 +142,11 @@ func newHistoryScreen(e *env) *historyScreen {
 
 func (s *historyScreen) content() fyne.CanvasObject {
 	refresh := widget.NewButtonWithIcon(L("Refresh"), theme.ViewRefreshIcon(), s.reload)
-	filters := container.NewGridWithColumns(6, s.source, s.origin, s.action, s.target, s.outcome, s.text)
+	// Two rows of three: six in a row need more than a 1024 px window has.
+	filters := container.NewGridWithColumns(3, s.source, s.origin, s.outcome, s.action, s.target, s.text)
 	bar := container.NewBorder(nil, nil, nil, container.NewHBox(refresh, s.exportBtn), filters)
 	header := newHistoryColumns()
-	header.set(L("Time"), L("Origin"), L("Source"), L("Action"), L("Target"), L("Outcome"), L("Latency"), L("Message")).bold(-1).show()
+	header.set(historyTitles()...).bold(-1).show()
 	listPane := container.NewBorder(header, s.count, nil, nil,
 		container.NewStack(s.list, container.NewCenter(s.empty)))
 
@@ -181,7 +182,11 @@ func (s *historyScreen) content() fyne.CanvasObject {
 }
 
 func newHistoryColumns() *columns {
-	return newColumns(118, 64, 120, 175, 150, 140, 64, 0)
+	return newColumns(118, 64, 120, 175, 150, 140, 64, 0).titled(historyTitles()...)
+}
+
+func historyTitles() []string {
+	return translate([]string{"Time", "Origin", "Source", "Action", "Target", "Outcome", "Latency", "Message"})
 }
 
 // shown refreshes with calls made while another screen was showing.

@@ -155,13 +155,7 @@ func (s *historyScreen) onSendAgain() {
 // setNote shows the line under the detail's buttons (hidden while empty, so the detail does not
 // scroll for nothing).
 func (s *historyScreen) setNote(imp widget.Importance, text string) {
-	s.note.Importance = imp
-	s.note.SetText(text)
-	if text == "" {
-		s.note.Hide()
-	} else {
-		s.note.Show()
-	}
+	setLine(s.note, imp, text)
 }
 
 // sendAgain re-runs a recorded request through the dispatcher (origin gui).

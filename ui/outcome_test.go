@@ -57,14 +57,7 @@ func TestTimedOutSendIsOutcomeUnknownEverywhere(t *testing.T) {
 	const unknown, notSent = "结果未知", "未发送"
 
 	// Ark: make a card while the backend answers, then send it while it does not.
-	ark := r.open("ark").(*arkScreen)
-	r.ui(func() {
-		ark.kind.SetSelected(L("QQ number"))
-		ark.idEntry.SetText("")
-		test.Type(ark.idEntry, "10002")
-	})
-	r.tap(ark.genBtn)
-	r.wait("ark.generate")
+	ark := r.arkCard("10002")
 	r.bot.SetDelay(time.Minute)
 	ctx := core.Context{Type: core.TypeGroup, GroupID: "20001", Via: onebot.Via}.WithSource("napcat")
 	r.ui(func() { ark.sendCardTo(ctx, ark.raw, ark.card, false) })

@@ -197,7 +197,11 @@ func newSegmentRow(host segmentHost, typ string) *segmentRow {
 
 	form := container.New(layout.NewFormLayout())
 	for _, f := range fieldsOf(typ) {
-		e := newComposeEntry(f.multiLine, L(f.placeholder), host.sendShortcut)
+		hint := L(f.placeholder)
+		if !strings.HasSuffix(f.placeholder, "…") {
+			hint = exampleHint(f.placeholder) // a value, shown as an example
+		}
+		e := newComposeEntry(f.multiLine, hint, host.sendShortcut)
 		if f.placeholder == "" {
 			e.PlaceHolder = ""
 		}

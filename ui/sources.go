@@ -76,14 +76,14 @@ func newSourcesScreen(e *env) *sourcesScreen {
 
 	s.formTitle = heading("")
 	s.id = widget.NewEntry()
-	s.id.SetPlaceHolder("napcat")
+	s.id.SetPlaceHolder(exampleHint("napcat"))
 	vias := []string{onebot.Via}
 	if e.deps.Dispatcher != nil && len(e.deps.Dispatcher.Vias()) > 0 {
 		vias = e.deps.Dispatcher.Vias()
 	}
 	s.via = widget.NewSelect(vias, nil)
 	s.url = widget.NewEntry()
-	s.url.SetPlaceHolder("http://127.0.0.1:3000")
+	s.url.SetPlaceHolder(exampleHint("http://127.0.0.1:3000"))
 	s.token = widget.NewPasswordEntry()
 	// No "reveal" eye: a token is never shown in full. (nil would bring the eye back: the entry
 	// adds one to any password entry without an action item.)
@@ -92,7 +92,7 @@ func newSourcesScreen(e *env) *sourcesScreen {
 	s.flavor = widget.NewSelect(onebot.Flavors, nil)
 	s.isDefault = widget.NewCheck(L("Default source"), nil)
 	s.timeout = widget.NewEntry()
-	s.timeout.SetPlaceHolder(strconv.Itoa(int(core.DefaultTimeout / time.Second)))
+	s.timeout.SetPlaceHolder(fmt.Sprintf(L("Default: %d"), int(core.DefaultTimeout/time.Second)))
 	s.problems = widget.NewLabel("")
 	s.problems.Wrapping = fyne.TextWrapWord
 	s.problems.Importance = widget.DangerImportance
