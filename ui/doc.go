@@ -14,7 +14,8 @@
 //   - outcome.go: errorText, the one way an engine error becomes words, and how a failed or
 //     timed-out send is labelled.
 //   - calls.go: the typed results the GUI reads from the dispatcher.
-//   - openlayer.go: what differs per open layer (OneBot 11 today): previews, contact lists.
+//   - openlayer.go: what differs per open layer (OneBot 11 today): previews, contact lists;
+//     validate.go: the one rule set for a message source.
 //   - i18n.go + i18n/*.json: the texts in each language.
 //   - layout.go: small layouts and the shared columns widget.
 //   - one file (or a few, compose_*.go) per screen.

@@ -147,7 +147,11 @@ func (s *historyScreen) onSendAgain() {
 	if target == "" {
 		target = s.sel.Source
 	}
-	s.e.confirm(L("Send again"), fmt.Sprintf(L("Send again %s to %s?"), req.Action, target), L("Send again"), func() {
+	question := fmt.Sprintf(L("Send again %s to %s?"), req.Action, target)
+	if outcomeUnknown(s.sel.ErrorCode) && isSendAction(req.Action) {
+		question += "\n\n" + L("The backend may have sent it: check the chat before sending again.")
+	}
+	s.e.confirm(L("Send again"), question, L("Send again"), func() {
 		s.sendAgain(req)
 	})
 }

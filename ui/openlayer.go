@@ -16,8 +16,6 @@ import (
 // a source whose layer is not listed still sends (UCBI is the same for all), it only goes
 // without the previews and the contact picker.
 type openLayer interface {
-	// name is the layer's name as the UI shows it ("OneBot 11").
-	name() string
 	// checkSegment reports a segment the layer cannot carry (nil: it can).
 	checkSegment(seg core.Segment) error
 	// previewSend is the backend's own request a send becomes, as text.
@@ -46,8 +44,6 @@ func openLayerOf(via string) (openLayer, bool) {
 
 // oneBot11 is OneBot 11 (NapCat, go-cqhttp, Lagrange…).
 type oneBot11 struct{}
-
-func (oneBot11) name() string { return "OneBot 11" }
 
 func (oneBot11) checkSegment(seg core.Segment) error {
 	_, err := onebot.ToOneBot(core.Message{seg})

@@ -101,5 +101,11 @@ func TestTimedOutSendIsOutcomeUnknownEverywhere(t *testing.T) {
 			t.Errorf("history detail outcome %q", got)
 		}
 	})
+	// Sending it again asks first, with the same advice.
+	r.tap(h.sendBtn)
+	if txt := strings.Join(r.overlayTexts(), "\n"); !strings.Contains(txt, "聊天") {
+		t.Errorf("send again does not warn: %q", txt)
+	}
+	r.tapDialogButton(L("Cancel"))
 	r.bot.SetDelay(0)
 }
