@@ -11,11 +11,9 @@ import (
 
 // The GUI's calls into the dispatcher that read a result: each result type is read in one
 // place, as the typed value the engine returns — never by marshalling Dispatcher.Call's `any`
-// to JSON and back.
-//
-// MERGE HOOK (engineer A adds typed dispatcher methods for callers that are not HTTP: Send,
-// LoginInfo, Contacts): when they land, the body of each function below becomes one call to
-// them; no screen changes.
+// to JSON and back. They go through Dispatcher.Call (Run) rather than the narrower typed
+// Send/LoginInfo because the GUI sends whole UCBI contexts (a context from an event is passed
+// unchanged), and Run already answers with the engine's typed values.
 
 // callSend runs a send (send_message and friends) for the GUI and returns the backend's result.
 func callSend(ctx context.Context, d *core.Dispatcher, req core.Request) (core.SendResult, error) {

@@ -27,13 +27,10 @@ func errorText(err error) string {
 	return strings.ToUpper(msg[:1]) + msg[1:]
 }
 
-// engineMessage is an error's message in the UI's language.
-//
-// MERGE HOOK (engineer A adds core.Localize): replace the body with
-//
-//	return core.Localize(err, Language())
+// engineMessage is an engine error's message in the UI's language, naming the field it is
+// about (core/messages holds the templates).
 func engineMessage(err error) string {
-	return err.Error()
+	return core.Localize(err, Language())
 }
 
 // outcomeUnknown reports whether a call that failed with this error code may still have been

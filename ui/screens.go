@@ -19,7 +19,7 @@ func screens() []screenDef {
 	return []screenDef{
 		{id: "compose", title: "Compose", icon: navIcon(theme.IconNameMailSend), build: func(e *env) screen { return newComposeScreen(e) }},
 		{id: "ark", title: "Ark cards", icon: navIcon(theme.IconNameAccount), build: func(e *env) screen { return newArkScreen(e) }},
-		// Actions (ui/actions.go) goes here.
+		{id: "actions", title: "Actions", icon: navIcon(theme.IconNameMediaPlay), build: func(e *env) screen { return newActionsScreen(e) }},
 		{id: "history", title: "History", icon: navIcon(theme.IconNameHistory), build: func(e *env) screen { return newHistoryScreen(e) }},
 		{id: "contexts", title: "Contexts", icon: navIcon(theme.IconNameList), build: func(e *env) screen { return newContextsScreen(e) }},
 		{id: "sources", title: "Sources", icon: navIcon(theme.IconNameStorage), build: func(e *env) screen { return newSourcesScreen(e) }},

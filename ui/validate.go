@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"errors"
 	"fmt"
 	"net/url"
 	"strings"
@@ -36,12 +37,12 @@ func sourceProblems(src core.Source) []string {
 	return nil
 }
 
-// validateSource is the engine's check of a source.
-//
-// MERGE HOOK (engineer A exports core.ValidateSource): replace the body with
-//
-//	return core.ValidateSource(src)
+// validateSource is the engine's check of a source (core.ValidateSource: the one rule set the
+// store and the CLI use too), then the open layer's own settings checks.
 func validateSource(src core.Source) error {
+	if err := core.ValidateSource(src); err != nil {
+		return errors.New(errorText(err))
+	}
 	l, ok := openLayerOf(src.Via)
 	if !ok {
 		return fmt.Errorf(L("This console does not speak %q."), src.Via)
