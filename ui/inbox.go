@@ -119,6 +119,7 @@ type inboxScreen struct {
 	paused    bool
 	pending   int // matching events below the view (or not shown while paused)
 	stride    float32
+	settling  bool // rows are being replaced: drawing them must not page
 	scanFrom  uint64 // where the next older read starts (the oldest event looked at)
 
 	list     *widget.List
@@ -235,6 +236,9 @@ func (s *inboxScreen) updateRow(id widget.ListItemID, c *columns) {
 		c.importance(2, widget.LowImportance)
 	}
 	c.show()
+	if s.settling {
+		return
+	}
 	// Page on demand, off the UI goroutine: older rows near the top, newer ones near the end.
 	if id < inboxPage/5 && s.moreOlder {
 		s.loadOlder()
@@ -377,9 +381,11 @@ func (s *inboxScreen) reload() {
 			s.cursor = r.newest
 			s.pending = 0
 			s.paused = false
+			s.settling = true // the list draws its top rows before it scrolls down
 			s.list.UnselectAll()
 			s.list.Refresh()
 			s.list.ScrollToBottom()
+			s.settling = false
 			s.onEvents() // what arrived while reading
 			s.keepSearching(len(r.items))
 			s.updateStatus()
@@ -427,8 +433,10 @@ func (s *inboxScreen) loadOlder() {
 					s.rows = s.rows[:inboxMaxRows]
 					s.atTail = false
 				}
+				s.settling = true // drawn at the old offset first: that must not page again
 				s.list.Refresh()
 				s.list.ScrollToOffset(off + float32(len(r.items))*s.stride)
+				s.settling = false
 			}
 			s.keepSearching(len(r.items))
 			s.updateStatus()
@@ -464,8 +472,10 @@ func (s *inboxScreen) loadNewer() {
 				s.rows = append([]inboxItem(nil), s.rows[drop:]...)
 				s.moveSelection(-drop)
 				s.moreOlder, s.scanFrom = true, s.rows[0].ev.ID
+				s.settling = true
 				s.list.Refresh()
 				s.list.ScrollToOffset(off - float32(drop)*s.stride)
+				s.settling = false
 			} else {
 				s.list.Refresh()
 			}
