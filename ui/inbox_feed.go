@@ -363,5 +363,3 @@ func mentions(m core.Message, self string) bool {
 	}
 	return false
 }
-
-

@@ -312,4 +312,3 @@ func segTexts(o fyne.CanvasObject) []string {
 	walk(o)
 	return out
 }
-

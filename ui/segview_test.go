@@ -108,7 +108,7 @@ func TestSegviewRendersEverySegmentKind(t *testing.T) {
 		"Reply to 李四: the question ⏎ second line",
 		"@张三 ",
 		" look ",
-		"[微笑]", // by id
+		"[微笑]",   // by id
 		"[doge]", // by the name the open layer sent
 		"Image (cannot load: HTTP 404)",
 		"Card JSON",
