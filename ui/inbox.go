@@ -283,23 +283,22 @@ type scanResult struct {
 	err    error
 }
 
-// scanBefore reads matching events older than before (0: from the newest), newest first from
-// the feed, until it has want of them or has looked through inboxScan events.
-func scanBefore(feed EventFeed, before uint64, want int, f eventFilter) scanResult {
-	var r scanResult
+// scanFeed reads pages from the feed (read(cursor), each page going on from the last ID of the
+// one before) and keeps the matching events in read order, until it has want of them or has
+// looked through inboxScan events. first and last are the IDs of the first and last event
+// looked at; more says the log goes on.
+func scanFeed(read func(cursor uint64) ([]core.StoredEvent, error), cursor uint64, want int, f eventFilter) (found []inboxItem, first, last uint64, more bool, err error) {
 	looked := 0
-	var found []inboxItem
 	for looked < inboxScan {
-		page, err := feed.EventsBefore(before, inboxPage)
+		page, err := read(cursor)
 		if err != nil {
-			r.err = err
-			break
-		}
-		if before == 0 && len(page) > 0 && r.newest == 0 {
-			r.newest = page[0].ID
+			return found, first, last, more, err
 		}
 		if len(page) > 0 {
-			r.oldest = page[len(page)-1].ID
+			if first == 0 {
+				first = page[0].ID
+			}
+			last = page[len(page)-1].ID
 		}
 		for _, ev := range page {
 			it := newInboxItem(ev)
@@ -308,18 +307,23 @@ func scanBefore(feed EventFeed, before uint64, want int, f eventFilter) scanResu
 			}
 		}
 		looked += len(page)
-		if len(page) < inboxPage {
-			r.more = false
+		more = len(page) == inboxPage
+		if !more || len(found) >= want {
 			break
 		}
-		before = page[len(page)-1].ID
-		r.more = true
-		if len(found) >= want {
-			break
-		}
+		cursor = last
 	}
-	if looked >= inboxScan {
-		r.more = true
+	return found, first, last, more, nil
+}
+
+// scanBefore reads matching events older than before (0: from the newest), returned in ID order.
+func scanBefore(feed EventFeed, before uint64, want int, f eventFilter) scanResult {
+	found, first, last, more, err := scanFeed(func(c uint64) ([]core.StoredEvent, error) {
+		return feed.EventsBefore(c, inboxPage)
+	}, before, want, f)
+	r := scanResult{more: more, oldest: last, err: err}
+	if before == 0 {
+		r.newest = first
 	}
 	for i := len(found) - 1; i >= 0; i-- {
 		r.items = append(r.items, found[i])
@@ -327,46 +331,21 @@ func scanBefore(feed EventFeed, before uint64, want int, f eventFilter) scanResu
 	return r
 }
 
-// scanAfter reads matching events newer than after, oldest first. more: the log goes on.
+// scanAfter reads matching events newer than after, oldest first.
 func scanAfter(feed EventFeed, after uint64, want int, f eventFilter) scanResult {
-	var r scanResult
-	looked := 0
-	for looked < inboxScan {
-		page, err := feed.EventsAfter(after, inboxPage)
-		if err != nil {
-			r.err = err
-			break
-		}
-		for _, ev := range page {
-			it := newInboxItem(ev)
-			if f.match(&it) {
-				r.items = append(r.items, it)
-			}
-		}
-		looked += len(page)
-		if len(page) < inboxPage {
-			r.more = false
-			break
-		}
-		after = page[len(page)-1].ID
-		r.more = true
-		if len(r.items) >= want {
-			break
-		}
-	}
-	return r
+	found, _, _, more, err := scanFeed(func(c uint64) ([]core.StoredEvent, error) {
+		return feed.EventsAfter(c, inboxPage)
+	}, after, want, f)
+	return scanResult{items: found, more: more, err: err}
 }
 
-// reload reads the newest events for the current filter and follows the stream again.
-func (s *inboxScreen) reload() {
-	s.filter = s.readFilter()
-	s.gen++
-	g, f := s.gen, s.filter
+// readPage runs one read of the feed off the UI goroutine and applies it unless a newer query
+// started meanwhile; a read error is shown in the status line.
+func (s *inboxScreen) readPage(what string, read func(feed EventFeed, f eventFilter) scanResult, apply func(r scanResult)) {
 	s.loading = true
-	s.status.SetText(L("Loading…"))
-	feed := s.e.deps.Events
-	s.e.run("inbox.page", func() func() {
-		r := scanBefore(feed, 0, inboxPage, f)
+	g, f, feed := s.gen, s.filter, s.e.deps.Events
+	s.e.run(what, func() func() {
+		r := read(feed, f)
 		return func() {
 			if g != s.gen {
 				return
@@ -376,20 +355,41 @@ func (s *inboxScreen) reload() {
 				s.status.SetText(fmt.Sprintf(L("Cannot read the events: %s"), errorText(r.err)))
 				return
 			}
-			s.rows, s.moreOlder, s.atTail = r.items, r.more && r.oldest > 1, true
-			s.scanFrom = r.oldest
-			s.cursor = r.newest
-			s.pending = 0
-			s.paused = false
-			s.settling = true // the list draws its top rows before it scrolls down
-			s.list.UnselectAll()
-			s.list.Refresh()
-			s.list.ScrollToBottom()
-			s.settling = false
-			s.onEvents() // what arrived while reading
-			s.keepSearching(len(r.items))
+			apply(r)
 			s.updateStatus()
 		}
+	})
+}
+
+// refreshAt redraws the rows and scrolls to offset; the rows drawn at the old offset on the way
+// must not page again.
+func (s *inboxScreen) refreshAt(offset float32) {
+	s.settling = true
+	s.list.Refresh()
+	s.list.ScrollToOffset(offset)
+	s.settling = false
+}
+
+// reload reads the newest events for the current filter and follows the stream again.
+func (s *inboxScreen) reload() {
+	s.filter = s.readFilter()
+	s.gen++
+	s.status.SetText(L("Loading…"))
+	s.readPage("inbox.page", func(feed EventFeed, f eventFilter) scanResult {
+		return scanBefore(feed, 0, inboxPage, f)
+	}, func(r scanResult) {
+		s.rows, s.moreOlder, s.atTail = r.items, r.more && r.oldest > 1, true
+		s.scanFrom = r.oldest
+		s.cursor = r.newest
+		s.pending = 0
+		s.paused = false
+		s.settling = true // the list draws its top rows before it scrolls down
+		s.list.UnselectAll()
+		s.list.Refresh()
+		s.list.ScrollToBottom()
+		s.settling = false
+		s.onEvents() // what arrived while reading
+		s.keepSearching(len(r.items))
 	})
 }
 
@@ -407,40 +407,23 @@ func (s *inboxScreen) loadOlder() {
 	if s.loading || !s.moreOlder || s.scanFrom == 0 || len(s.rows) == 0 && !s.searching {
 		return
 	}
-	s.loading = true
-	g, f := s.gen, s.filter
 	before := s.scanFrom
-	feed := s.e.deps.Events
-	s.e.run("inbox.older", func() func() {
-		r := scanBefore(feed, before, inboxPage, f)
-		return func() {
-			if g != s.gen {
-				return
+	s.readPage("inbox.older", func(feed EventFeed, f eventFilter) scanResult {
+		return scanBefore(feed, before, inboxPage, f)
+	}, func(r scanResult) {
+		s.moreOlder = r.more && r.oldest > 1
+		s.scanFrom = r.oldest
+		if len(r.items) > 0 {
+			off := s.list.GetScrollOffset()
+			s.rows = append(r.items, s.rows...)
+			s.moveSelection(len(r.items))
+			if len(s.rows) > inboxMaxRows {
+				s.rows = s.rows[:inboxMaxRows]
+				s.atTail = false
 			}
-			s.loading = false
-			if r.err != nil {
-				s.moreOlder = false
-				s.status.SetText(fmt.Sprintf(L("Cannot read the events: %s"), errorText(r.err)))
-				return
-			}
-			s.moreOlder = r.more && r.oldest > 1
-			s.scanFrom = r.oldest
-			if len(r.items) > 0 {
-				off := s.list.GetScrollOffset()
-				s.rows = append(r.items, s.rows...)
-				s.moveSelection(len(r.items))
-				if drop := len(s.rows) - inboxMaxRows; drop > 0 {
-					s.rows = s.rows[:inboxMaxRows]
-					s.atTail = false
-				}
-				s.settling = true // drawn at the old offset first: that must not page again
-				s.list.Refresh()
-				s.list.ScrollToOffset(off + float32(len(r.items))*s.stride)
-				s.settling = false
-			}
-			s.keepSearching(len(r.items))
-			s.updateStatus()
+			s.refreshAt(off + float32(len(r.items))*s.stride)
 		}
+		s.keepSearching(len(r.items))
 	})
 }
 
@@ -449,37 +432,20 @@ func (s *inboxScreen) loadNewer() {
 	if s.loading || s.atTail || len(s.rows) == 0 {
 		return
 	}
-	s.loading = true
-	g, f, after := s.gen, s.filter, s.rows[len(s.rows)-1].ev.ID
-	feed := s.e.deps.Events
-	s.e.run("inbox.newer", func() func() {
-		r := scanAfter(feed, after, inboxPage, f)
-		return func() {
-			if g != s.gen {
-				return
-			}
-			s.loading = false
-			if r.err != nil {
-				s.status.SetText(fmt.Sprintf(L("Cannot read the events: %s"), errorText(r.err)))
-				return
-			}
-			s.rows = append(s.rows, r.items...)
-			if !r.more {
-				s.atTail = true
-			}
-			if drop := len(s.rows) - inboxMaxRows; drop > 0 {
-				off := s.list.GetScrollOffset()
-				s.rows = append([]inboxItem(nil), s.rows[drop:]...)
-				s.moveSelection(-drop)
-				s.moreOlder, s.scanFrom = true, s.rows[0].ev.ID
-				s.settling = true
-				s.list.Refresh()
-				s.list.ScrollToOffset(off - float32(drop)*s.stride)
-				s.settling = false
-			} else {
-				s.list.Refresh()
-			}
-			s.updateStatus()
+	after := s.rows[len(s.rows)-1].ev.ID
+	s.readPage("inbox.newer", func(feed EventFeed, f eventFilter) scanResult {
+		return scanAfter(feed, after, inboxPage, f)
+	}, func(r scanResult) {
+		s.rows = append(s.rows, r.items...)
+		s.atTail = !r.more
+		if drop := len(s.rows) - inboxMaxRows; drop > 0 {
+			off := s.list.GetScrollOffset()
+			s.rows = append([]inboxItem(nil), s.rows[drop:]...)
+			s.moveSelection(-drop)
+			s.moreOlder, s.scanFrom = true, s.rows[0].ev.ID
+			s.refreshAt(off - float32(drop)*s.stride)
+		} else {
+			s.list.Refresh()
 		}
 	})
 }
@@ -626,24 +592,29 @@ func (s *inboxScreen) loadSources() {
 	s.e.run("inbox.sources", func() func() {
 		list, err := s.e.deps.Store.Sources()
 		return func() {
-			if err != nil {
-				return
+			if err == nil {
+				setSourceOptions(s.source, list)
 			}
-			opts := []string{L("All sources")}
-			for _, src := range list {
-				opts = append(opts, src.ID)
-			}
-			sel := s.source.Selected
-			s.source.Options = opts
-			s.source.Selected = opts[0]
-			for _, o := range opts {
-				if o == sel {
-					s.source.Selected = o
-				}
-			}
-			s.source.Refresh()
 		}
 	})
+}
+
+// setSourceOptions fills a source filter: "All sources" then each source's id, keeping the
+// selection when that source is still there.
+func setSourceOptions(sel *widget.Select, list []core.Source) {
+	opts := []string{L("All sources")}
+	for _, src := range list {
+		opts = append(opts, src.ID)
+	}
+	prev := sel.Selected
+	sel.Options = opts
+	sel.Selected = opts[0]
+	for _, o := range opts {
+		if o == prev {
+			sel.Selected = o
+		}
+	}
+	sel.Refresh()
 }
 
 // ---------------------------------------------------------------------------------------------
