@@ -263,21 +263,45 @@ func (s *conversationsScreen) onEvents() {
 		return
 	}
 	s.cursor = evs[len(evs)-1].ID
-	changed, openChanged := false, false
+	changed := false
+	var fresh []chatMsg // new lines of the open chat
 	for _, ev := range evs {
 		if c := s.add(ev, true); c != nil {
 			changed = true
 			if c == s.open {
-				openChanged = true
+				fresh = append(fresh, c.msgs[len(c.msgs)-1])
 			}
 		}
 	}
 	if changed {
 		s.sortList()
 	}
-	if openChanged {
-		s.showChat(true)
+	if len(fresh) > 0 {
+		s.appendLines(fresh)
 	}
+}
+
+// appendLines adds new lines at the bottom of the open chat without drawing it all again
+// (a busy group sends batches ten times a second); out of order or too many, it is redrawn.
+func (s *conversationsScreen) appendLines(fresh []chatMsg) {
+	last := time.Time{}
+	if n := len(s.lines); n > 0 {
+		last = s.lines[n-1].at
+	}
+	if fresh[0].at.Before(last) || len(s.lines)+len(fresh) > chatKeep+len(s.hist)+chatKeep/2 {
+		s.showChat(true)
+		return
+	}
+	atBottom := s.scroll.Offset.Y+s.scroll.Size().Height >= s.chat.MinSize().Height-40
+	se := s.chatSegEnv(s.open)
+	for i := range fresh {
+		s.lines = append(s.lines, fresh[i])
+		s.chat.Add(newChatBubble(s, &s.lines[len(s.lines)-1], se))
+	}
+	if atBottom {
+		s.scroll.ScrollToBottom()
+	}
+	s.reply.refreshTarget()
 }
 
 func (s *conversationsScreen) sortList() {
