@@ -127,6 +127,7 @@ type conversationsScreen struct {
 	reply  *replyBox
 	pick   *widget.Label
 	right  *fyne.Container
+	header *fyne.Container
 	root   fyne.CanvasObject
 }
 
@@ -159,8 +160,8 @@ func newConversationsScreen(e *env) *conversationsScreen {
 	s.pick = widget.NewLabel(L("Pick a conversation."))
 	s.pick.Importance = widget.LowImportance
 
-	header := container.NewVBox(container.NewBorder(nil, nil, s.title, s.sub), widget.NewSeparator())
-	chatPane := container.NewBorder(header, s.reply.root, nil, nil, s.scroll)
+	s.header = container.NewVBox(container.NewBorder(nil, nil, s.title, s.sub), widget.NewSeparator())
+	chatPane := container.NewBorder(s.header, s.reply.root, nil, nil, s.scroll)
 	s.right = container.NewStack(chatPane, container.NewCenter(s.pick))
 	chatPane.Hide()
 	left := container.NewStack(s.list, container.NewPadded(container.NewVBox(s.empty)))
@@ -367,6 +368,7 @@ func (s *conversationsScreen) openConv(c *conversation) {
 	s.pick.Hide()
 	s.title.SetText(c.title)
 	s.sub.SetText(c.key.source + " · " + c.key.target)
+	s.header.Refresh() // lay the labels out again for their new text
 	s.hist = nil
 	s.reply.reset()
 	s.showChat(false)
@@ -581,6 +583,7 @@ func (r *convRow) set(c *conversation) {
 		r.badge.Hide()
 		r.badgeB.Hide()
 	}
+	r.box.Refresh() // lay the row out again: the time and the badge changed width
 }
 
 // ---------------------------------------------------------------------------------------------

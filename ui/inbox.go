@@ -221,7 +221,7 @@ func (s *inboxScreen) shown() {
 	}
 }
 
-func newInboxColumns() *columns { return newColumns(70, 96, 130, 170, 0) }
+func newInboxColumns() *columns { return newColumns(84, 96, 130, 170, 0) }
 
 func (s *inboxScreen) updateRow(id widget.ListItemID, c *columns) {
 	if id < 0 || id >= len(s.rows) {
