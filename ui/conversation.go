@@ -20,43 +20,6 @@ import (
 	"ucbi-console/store"
 )
 
-func init() {
-	registerScreen(2, "conversations", "Conversations", navIcon(theme.IconNameAccount), func(e *env) screen { return newConversationsScreen(e) })
-	addZH(map[string]string{
-		"Conversations": "会话",
-		"No conversation yet: groups and friends appear here when they speak.": "尚无会话：群和好友发言后会出现在这里。",
-		"Pick a conversation.":        "选择一个会话。",
-		"Reply…":                      "回复…",
-		"@ the sender":                "@ 发送者",
-		"Quote the message":           "引用该消息",
-		"Image URL or file path":      "图片 URL 或文件路径",
-		"Browse…":                     "浏览…",
-		"Open in Compose":             "在“发送消息”中打开",
-		"Replying to %s: %s":          "回复 %s：%s",
-		"Me":                          "我",
-		"Copy text":                   "复制文本",
-		"Copy UCBI event JSON":        "复制 UCBI 事件 JSON",
-		"Copy raw OneBot JSON":        "复制原始 OneBot JSON",
-		"Copy the request":            "复制请求",
-		"Save the context…":           "保存上下文…",
-		"Recall":                      "撤回",
-		"Recall this message?":        "撤回这条消息？",
-		"Recalled.":                   "已撤回。",
-		"Not recalled: %s":            "未撤回：%s",
-		"Sent.":                       "已发送。",
-		"Sent — message id %s":        "已发送 — 消息 ID %s",
-		"Load older messages":         "加载更早的消息",
-		"No older messages.":          "没有更早的消息。",
-		"Saved the context “%s”.":     "已保存上下文“%s”。",
-		"Cannot save the context: %s": "无法保存上下文：%s",
-		"There is no message to reply to in this conversation.": "此会话中没有可回复的消息。",
-		"owner":  "群主",
-		"admin":  "管理员",
-		"failed": "失败",
-		"More":   "更多",
-	})
-}
-
 const (
 	chatKeep  = 200 // messages kept per conversation in memory
 	chatShown = 200 // history rows read when a chat opens
@@ -396,14 +359,14 @@ func (s *conversationsScreen) readHistory(k convKey) ([]core.HistoryRecord, erro
 	}
 	var out []core.HistoryRecord
 	for i := len(rows) - 1; i >= 0; i-- {
-		if isSendAction(rows[i].Action) {
+		if isMessageSend(rows[i].Action) {
 			out = append(out, rows[i])
 		}
 	}
 	return out, nil
 }
 
-func isSendAction(a string) bool {
+func isMessageSend(a string) bool {
 	switch strings.TrimPrefix(a, "*") {
 	case "send_message", "send_private_message", "send_group_message", "send_discuss_message",
 		"send_msg", "send_private_msg", "send_group_msg":

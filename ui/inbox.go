@@ -14,44 +14,6 @@ import (
 	"ucbi-console/core"
 )
 
-func init() {
-	registerScreen(0, "inbox", "Inbox", navIcon(theme.IconNameMailReply), func(e *env) screen { return newInboxScreen(e) })
-	addZH(map[string]string{
-		"Inbox":                   "收件箱",
-		"All types":               "全部类型",
-		"Messages":                "消息",
-		"Notices":                 "通知",
-		"Meta events":             "元事件",
-		"Group id":                "群号",
-		"User id":                 "用户 ID",
-		"Pause":                   "暂停",
-		"Resume":                  "继续",
-		"%d new":                  "%d 条新事件",
-		"Latest":                  "最新",
-		"Desktop notifications":   "桌面通知",
-		"Following new events":    "正在跟随新事件",
-		"Paused":                  "已暂停",
-		"%d events shown":         "显示 %d 条事件",
-		"Searching older events…": "正在查找更早的事件…",
-		"No events yet: they appear here as your message sources report them.": "尚无事件：消息源上报后会显示在这里。",
-		"No events match.":                              "没有匹配的事件。",
-		"Events are not available in this build.":       "此版本中没有事件流。",
-		"Cannot read the events: %s":                    "无法读取事件：%s",
-		"Select an event to see its UCBI and raw JSON.": "选择一个事件以查看其 UCBI 和原始 JSON。",
-		"UCBI event":        "UCBI 事件",
-		"Raw (open layer)":  "原始 JSON（开放层）",
-		"Copy":              "复制",
-		"Open conversation": "打开会话",
-		"Time":              "时间",
-		"Kind":              "种类",
-		"From":              "来自",
-		"Text":              "文本",
-		"%s in %s":          "%s（%s）",
-		"More new messages": "更多新消息",
-		"Private":           "私聊",
-	})
-}
-
 const (
 	inboxPage    = 300   // events one read brings into the list
 	inboxMaxRows = 3000  // events kept in memory; older/newer ones are read again when scrolled to

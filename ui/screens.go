@@ -17,6 +17,8 @@ import (
 // initializer.)
 func screens() []screenDef {
 	return []screenDef{
+		{id: "inbox", title: "Inbox", icon: navIcon(theme.IconNameMailReply), build: func(e *env) screen { return newInboxScreen(e) }},
+		{id: "conversations", title: "Conversations", icon: navIcon(theme.IconNameAccount), build: func(e *env) screen { return newConversationsScreen(e) }},
 		{id: "compose", title: "Compose", icon: navIcon(theme.IconNameMailSend), build: func(e *env) screen { return newComposeScreen(e) }},
 		{id: "ark", title: "Ark cards", icon: navIcon(theme.IconNameAccount), build: func(e *env) screen { return newArkScreen(e) }},
 		{id: "actions", title: "Actions", icon: navIcon(theme.IconNameMediaPlay), build: func(e *env) screen { return newActionsScreen(e) }},

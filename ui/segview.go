@@ -20,28 +20,6 @@ import (
 )
 
 func init() {
-	addZH(map[string]string{
-		"Image":                   "图片",
-		"Image (cannot load: %s)": "图片（无法加载：%s）",
-		"Loading image…":          "正在加载图片…",
-		"Voice":                   "语音",
-		"Video":                   "视频",
-		"File":                    "文件",
-		"Forwarded messages":      "合并转发",
-		"Forwarded messages (%d)": "合并转发（%d 条）",
-		"The messages are not included in the event (id %s).": "事件中未包含这些消息（ID %s）。",
-		"Reply to %s":          "回复 %s",
-		"Reply to message %s":  "回复消息 %s",
-		"Card":                 "卡片",
-		"Card JSON":            "卡片 JSON",
-		"Location":             "位置",
-		"Shared contact":       "推荐联系人",
-		"Shared group":         "推荐群聊",
-		"Face":                 "表情",
-		"Everyone":             "全体成员",
-		"Show the card's JSON": "查看卡片 JSON",
-		"(empty message)":      "（空消息）",
-	})
 }
 
 // segEnv is what rendering a message needs from around it: where images are cached, how to run
