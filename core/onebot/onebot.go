@@ -383,8 +383,8 @@ func BuildSend(t core.Target, m core.Message) (string, map[string]any, error) {
 	if id == "" {
 		return "", nil, core.Fail(core.CodeMissingParam, "send.target_id_missing", key, "type", t.Type)
 	}
-	n, err := strconv.ParseInt(id, 10, 64)
-	if err != nil || n <= 0 || strconv.FormatInt(n, 10) != id {
+	n, ok := qqNumber(id)
+	if !ok {
 		// OneBot 11 ids are QQ numbers: anything else would only come back as the backend's
 		// failure, after a round trip, in its words instead of ours.
 		return "", nil, core.Fail(core.CodeBadParam, "send.not_qq_number", key, "value", strconv.Quote(short(id)))
