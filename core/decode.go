@@ -354,7 +354,7 @@ func checkIDs(s Segment, keys ...string) *Error {
 		default:
 			str, _ := s.Str(k)
 			if str == "" {
-				str = JSONKindOf(v)
+				str = kindOf(v)
 			}
 			bad = str
 		}
@@ -373,7 +373,7 @@ func checkCoordinate(s Segment, key string, max float64) *Error {
 		if _, present := s.Data[key]; !present || s.Data[key] == nil {
 			return Fail(CodeBadMessage, "segment.needs", "data", "what", "latitude and longitude")
 		}
-		v = JSONKindOf(s.Data[key])
+		v = kindOf(s.Data[key])
 	}
 	f, err := strconv.ParseFloat(v, 64)
 	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
@@ -386,21 +386,10 @@ func checkCoordinate(s Segment, key string, max float64) *Error {
 	return nil
 }
 
-// JSONKindOf names the JSON type of a decoded value, as JSONKind does for a raw one.
-func JSONKindOf(v any) string {
-	switch v.(type) {
-	case nil:
-		return "null"
-	case string:
-		return "a string"
-	case map[string]any:
-		return "an object"
-	case []any:
-		return "an array"
-	case bool:
-		return "a boolean"
-	}
-	return "a number"
+// kindOf names the JSON type of a decoded value ("an object"…), as JSONKind does for a raw one.
+func kindOf(v any) string {
+	b, _ := json.Marshal(v)
+	return JSONKind(b)
 }
 
 // quoteExact quotes a caller's value for a message as it was sent (a newline shows as \n),
