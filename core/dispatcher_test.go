@@ -349,3 +349,18 @@ func FuzzDecodeRequest(f *testing.F) {
 		}
 	})
 }
+
+// TestSupportedSegmentsWithoutAnswer: an adapter that does not implement SegmentSupport is taken
+// to send what UCBI allows — every kind but rich.
+func TestSupportedSegmentsWithoutAnswer(t *testing.T) {
+	r := newRig(t, Source{ID: "2", Via: "coolq-http-api", URL: "http://x"})
+	got, err := r.d.SupportedSegments("2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range SegmentKinds {
+		if (got[k] == "") == (k == "rich") {
+			t.Errorf("%s: %q", k, got[k])
+		}
+	}
+}

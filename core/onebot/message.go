@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/url"
 	"sort"
 	"strconv"
@@ -17,6 +18,26 @@ type Segment struct {
 	Type string         `json:"type"`
 	Data map[string]any `json:"data"`
 }
+
+// segmentSupport is what OneBot 11 can send (SupportedSegments): every kind UCBI defines but
+// file (no such segment: files go through upload_*_file actions) and rich (UCBI only receives it).
+// The flavors send the same kinds; what one implementation lacks (go-cqhttp has no contact card,
+// say) is its own failure, passed back with its retcode.
+var segmentSupport = func() map[string]string {
+	m := core.UCBISegmentSupport()
+	m["file"] = core.SupportReason("support.onebot11.file")
+	return m
+}()
+
+var _ core.SegmentSupport = (*Adapter)(nil)
+
+// SupportedSegments tells, for every UCBI segment kind ("*" standing for every open-layer specific
+// one), whether OneBot 11 can send it: "" when it can, else why not (core.SegmentSupport).
+func (a *Adapter) SupportedSegments() map[string]string { return SupportedSegments() }
+
+// SupportedSegments is Adapter.SupportedSegments without an adapter (for forms before a source
+// exists).
+func SupportedSegments() map[string]string { return maps.Clone(segmentSupport) }
 
 // ToOneBot maps a UCBI message to OneBot 11 array segments. Errors are *core.Error naming the
 // segment by index: CodeBadMessage for a segment that is wrong, CodeUnsupported for one OneBot 11
@@ -93,8 +114,7 @@ func segmentToOneBot(s core.Segment) (Segment, *core.Error) {
 		typ := map[string]string{"image": "image", "audio": "record", "video": "video"}[s.Type]
 		out = Segment{Type: typ, Data: map[string]any{"file": file}}
 	case "file":
-		return out, core.Errorf(core.CodeUnsupported,
-			"OneBot 11 has no file segment (NapCat sends files with upload_private_file / upload_group_file)")
+		return out, core.Fail(core.CodeUnsupported, "segment.file_onebot11", "type")
 	case "at":
 		key, id := idField(s, "user_id", "user_tid")
 		if id == "" {
@@ -158,7 +178,7 @@ func segmentToOneBot(s core.Segment) (Segment, *core.Error) {
 		}
 		out = Segment{Type: "location", Data: d}
 	case "rich":
-		return out, core.Errorf(core.CodeUnsupported, "rich segments cannot be sent (UCBI receives them only)")
+		return out, core.Fail(core.CodeUnsupported, "segment.rich", "type")
 	default:
 		name, ok := strings.CutPrefix(s.Type, "*")
 		if !ok {

@@ -343,3 +343,38 @@ func TestBuildSend(t *testing.T) {
 		}
 	})
 }
+
+// TestSupportedSegmentsMatchToOneBot: what the adapter says it can send, ToOneBot maps; what it
+// says it cannot, ToOneBot refuses as unsupported — Compose never offers a kind that then fails.
+func TestSupportedSegmentsMatchToOneBot(t *testing.T) {
+	samples := map[string]string{
+		"text":     `{"type":"text","text":"hi"}`,
+		"at":       `{"type":"at","data":{"user_id":"10002"}}`,
+		"image":    `{"type":"image","data":{"url":"https://example.com/a.png"}}`,
+		"audio":    `{"type":"audio","data":{"path":"/tmp/a.amr"}}`,
+		"video":    `{"type":"video","data":{"data":"aGVsbG8="}}`,
+		"file":     `{"type":"file","data":{"url":"https://example.com/a.zip"}}`,
+		"link":     `{"type":"link","data":{"url":"https://example.com"}}`,
+		"location": `{"type":"location","data":{"latitude":39.9,"longitude":116.4}}`,
+		"contact":  `{"type":"contact","data":{"user_id":"10002"}}`,
+		"group":    `{"type":"group","data":{"group_id":"20001"}}`,
+		"rich":     `{"type":"rich","data":{"url":"https://example.com"}}`,
+		"*":        `{"type":"*dice"}`,
+	}
+	for kind, why := range onebot.SupportedSegments() {
+		sample, ok := samples[kind]
+		if !ok {
+			t.Errorf("no sample for %s", kind)
+			continue
+		}
+		_, err := onebot.ToOneBot(msg(t, "["+sample+"]"))
+		if why == "" && err != nil {
+			t.Errorf("%s is said sendable but: %v", kind, err)
+		}
+		if why != "" {
+			if e := core.AsError(err); e == nil || e.Code != core.CodeUnsupported {
+				t.Errorf("%s is said unsendable (%s) but ToOneBot gave %v", kind, why, err)
+			}
+		}
+	}
+}
