@@ -229,7 +229,7 @@ func validateSegment(s Segment) *Error {
 		if err := need("url, path, data or media_id", "url", "path", "data", "media_id"); err != nil {
 			return err
 		}
-		if _, ok := s.Data["url"]; ok {
+		if s.Data["url"] != nil { // null is absent
 			return checkURL(s, "url", true)
 		}
 	case "at", "contact": // at's user_id may be "all"
@@ -249,7 +249,7 @@ func validateSegment(s Segment) *Error {
 		if err := checkURL(s, "url", false); err != nil {
 			return err
 		}
-		if _, ok := s.Data["image"]; ok {
+		if s.Data["image"] != nil {
 			return checkURL(s, "image", false)
 		}
 	case "location":

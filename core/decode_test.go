@@ -72,6 +72,7 @@ func TestValidateSegmentStrict(t *testing.T) {
 		{"empty base64 url", `{"type":"image","data":{"url":"base64://"}}`, CodeBadMessage, "data.url"},
 		{"bad url beside a good path", `{"type":"image","data":{"url":"file:///x","path":"/a.png"}}`, CodeBadMessage, "data.url"},
 		{"path alone", `{"type":"image","data":{"path":"/a.png"}}`, "", ""},
+		{"null url beside a path", `{"type":"image","data":{"url":null,"path":"/a.png"}}`, "", ""},
 		{"media_id alone", `{"type":"image","data":{"media_id":"m1"}}`, "", ""},
 		{"nothing to send", `{"type":"image","data":{"user_name":"x"}}`, CodeBadMessage, "data"},
 		{"link https", `{"type":"link","data":{"url":"https://u.example","title":"t"}}`, "", ""},
