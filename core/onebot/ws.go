@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"ucbi-console/core"
+	"ucbi-console/core/adapterkit"
 	"ucbi-console/core/link"
 )
 
@@ -49,7 +50,7 @@ func (w *WSCaller) HandleFrame(frame []byte) bool { return w.calls.HandleFrame(f
 // Call runs one action over the attached link and returns the reply frame (an envelope with our
 // echo). params nil means {}.
 func (w *WSCaller) Call(ctx context.Context, action string, params json.RawMessage) ([]byte, error) {
-	if !validAction(action) {
+	if !adapterkit.ValidName(action) {
 		return nil, core.Errorf(core.CodeUnknownAction,
 			"%q is not a OneBot action name (letters, digits, '_', '-' and '.' only)", short(action))
 	}
