@@ -51,3 +51,28 @@ type ArkResult struct {
 type ArkSharer interface {
 	ArkSharePeer(ctx context.Context, r ArkRequest) (ArkResult, error)
 }
+
+// SegmentSupport is implemented by adapters that can say which UCBI segment kinds their open
+// layer can send, before anything is sent (Compose offers only those). SupportedSegments maps each
+// kind — "text", "image", …, "rich", and "*" standing for every open-layer specific one — to ""
+// when the open layer can send it, else the reason why not, in English. Each reason is the
+// English template of a "support.*" message key (SupportReason), so LocalizeSupport says it in
+// the user's language. The map is the caller's to change.
+type SegmentSupport interface {
+	SupportedSegments() map[string]string
+}
+
+// SegmentKinds are the segment kinds UCBI defines, "*" standing for every open-layer specific
+// one: the keys of a SegmentSupport map.
+var SegmentKinds = []string{"text", "at", "image", "audio", "video", "file", "link", "location", "contact", "group", "rich", "*"}
+
+// UCBISegmentSupport is what UCBI itself allows: every kind but rich (which is only received).
+// It is the answer for an adapter that does not implement SegmentSupport.
+func UCBISegmentSupport() map[string]string {
+	out := make(map[string]string, len(SegmentKinds))
+	for _, k := range SegmentKinds {
+		out[k] = ""
+	}
+	out["rich"] = SupportReason("support.rich")
+	return out
+}

@@ -2,10 +2,14 @@ package core
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"math"
+	"net/url"
 	"strconv"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -31,8 +35,13 @@ func DecodeRequest(body []byte) (Request, error) {
 	if err := json.Unmarshal(raw, &req.Action); err != nil {
 		return req, Fail(CodeBadParam, "param.not_string", "action", "kind", JSONKind(raw))
 	}
-	if req.Action = strings.TrimSpace(req.Action); req.Action == "" {
+	// The action is matched exactly as written: " get_login_info" or "get_login_info\n" is not
+	// get_login_info, and neither is GET_LOGIN_INFO (refused as an unknown action).
+	if strings.TrimSpace(req.Action) == "" {
 		return req, Fail(CodeMissingParam, "param.empty", "action")
+	}
+	if strings.IndexFunc(req.Action, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) >= 0 {
+		return req, Fail(CodeBadParam, "action.form", "action", "value", quoteExact(req.Action))
 	}
 	if raw, ok := top["context"]; ok && !IsNull(raw) {
 		c, err := DecodeContext(raw)
@@ -215,22 +224,41 @@ func validateSegment(s Segment) *Error {
 			return Fail(CodeBadMessage, "segment.text_empty", "text")
 		}
 	case "image", "audio", "video", "file":
-		return need("url, path or data", "url", "path", "data")
-	case "at", "contact":
+		// media_id alone names media the open layer already holds (a received OneBot 12 or
+		// Openwx segment): whether the target can send by it is the adapter's to say.
+		if err := need("url, path, data or media_id", "url", "path", "data", "media_id"); err != nil {
+			return err
+		}
+		if s.Data["url"] != nil { // null is absent
+			return checkURL(s, "url", true)
+		}
+	case "at", "contact": // at's user_id may be "all"
+		if err := checkIDs(s, "user_id", "user_tid"); err != nil {
+			return err
+		}
 		return need("user_id or user_tid", "user_id", "user_tid")
 	case "group":
+		if err := checkIDs(s, "group_id", "group_tid"); err != nil {
+			return err
+		}
 		return need("group_id or group_tid", "group_id", "group_tid")
 	case "link":
-		return need("url", "url")
+		if err := need("url", "url"); err != nil {
+			return err
+		}
+		if err := checkURL(s, "url", false); err != nil {
+			return err
+		}
+		if s.Data["image"] != nil {
+			return checkURL(s, "image", false)
+		}
 	case "location":
-		for _, k := range []string{"latitude", "longitude"} {
-			v, ok := s.Str(k)
-			if !ok {
-				return Fail(CodeBadMessage, "segment.needs", "data", "what", "latitude and longitude")
-			}
-			var f float64
-			if _, err := fmt.Sscan(v, &f); err != nil {
-				return Fail(CodeBadMessage, "param.not_number", "data."+k, "value", strconv.Quote(v))
+		for _, c := range []struct {
+			key string
+			max float64
+		}{{"latitude", 90}, {"longitude", 180}} {
+			if err := checkCoordinate(s, c.key, c.max); err != nil {
+				return err
 			}
 		}
 	case "rich":
@@ -241,4 +269,134 @@ func validateSegment(s Segment) *Error {
 		}
 	}
 	return nil
+}
+
+// checkURL applies UCBI's rule for a segment's URL: a well-formed http or https URL with a host
+// — or, for media (base64 true), base64://… with valid Base64. A file on the backend's machine
+// belongs in data.path: file:, javascript:, a bare "http://" and every other form are refused.
+func checkURL(s Segment, key string, base64OK bool) *Error {
+	field := "data." + key
+	raw, isString := s.Data[key].(string)
+	if !isString {
+		v, _ := s.Str(key)
+		return Fail(CodeBadMessage, "segment.url_form", field, "value", quoteExact(v))
+	}
+	if rest, ok := strings.CutPrefix(raw, "base64://"); ok && base64OK {
+		if !IsBase64(rest) {
+			return Fail(CodeBadMessage, "segment.base64", field)
+		}
+		return nil
+	}
+	if !IsHTTPURL(raw) {
+		if base64OK {
+			return Fail(CodeBadMessage, "segment.url_form", field, "value", quoteExact(raw))
+		}
+		return Fail(CodeBadMessage, "segment.http_url", field, "value", quoteExact(raw))
+	}
+	return nil
+}
+
+// IsHTTPURL reports whether s is a well-formed absolute http or https URL with a host: no
+// spaces or control characters anywhere, no empty host ("http://", "http:///x"), parseable.
+func IsHTTPURL(s string) bool {
+	if s == "" || strings.IndexFunc(s, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) >= 0 {
+		return false
+	}
+	u, err := url.Parse(s)
+	if err != nil || u.Opaque != "" {
+		return false
+	}
+	switch strings.ToLower(u.Scheme) {
+	case "http", "https":
+	default:
+		return false
+	}
+	return u.Host != "" && u.Hostname() != ""
+}
+
+// IsBase64 reports whether s is non-empty Base64, standard or URL-safe, padded or not.
+func IsBase64(s string) bool {
+	if s == "" {
+		return false
+	}
+	for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.RawStdEncoding, base64.URLEncoding, base64.RawURLEncoding} {
+		if _, err := enc.DecodeString(s); err == nil {
+			return true
+		}
+	}
+	return false
+}
+
+// checkIDs: each of keys that is present is an id as UCBI writes one — a string (not empty, no
+// spaces around it or control characters) or a whole number; never a boolean, a fraction or an object.
+// Whether it must be digits is the open layer's rule (OneBot 11: QQ numbers).
+func checkIDs(s Segment, keys ...string) *Error {
+	for _, k := range keys {
+		v, ok := s.Data[k]
+		if !ok || v == nil {
+			continue
+		}
+		bad := ""
+		switch v := v.(type) {
+		case string:
+			if v == "" || !wellFormedID(v) {
+				bad = quoteExact(v)
+			}
+		case json.Number:
+			if _, err := strconv.ParseInt(v.String(), 10, 64); err != nil {
+				bad = v.String()
+			}
+		case float64: // a message built in code rather than decoded
+			if v != math.Trunc(v) || math.Abs(v) > 1<<53 {
+				bad = strconv.FormatFloat(v, 'g', -1, 64)
+			}
+		case int, int64:
+		default:
+			str, _ := s.Str(k)
+			if str == "" {
+				str = kindOf(v)
+			}
+			bad = str
+		}
+		if bad != "" {
+			return Fail(CodeBadMessage, "segment.id_form", "data."+k, "value", bad)
+		}
+	}
+	return nil
+}
+
+// checkCoordinate: data[key] is a number, or a string holding one exactly (both are accepted, as
+// OneBot 11 sends them as strings), finite and within ±max.
+func checkCoordinate(s Segment, key string, max float64) *Error {
+	v, ok := s.Str(key)
+	if !ok {
+		if _, present := s.Data[key]; !present || s.Data[key] == nil {
+			return Fail(CodeBadMessage, "segment.needs", "data", "what", "latitude and longitude")
+		}
+		v = kindOf(s.Data[key])
+	}
+	f, err := strconv.ParseFloat(v, 64)
+	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
+		return Fail(CodeBadMessage, "param.not_number", "data."+key, "value", quoteExact(v))
+	}
+	if f < -max || f > max {
+		m := strconv.FormatFloat(max, 'f', -1, 64)
+		return Fail(CodeBadMessage, "segment.range", "data."+key, "min", "-"+m, "max", m, "value", v)
+	}
+	return nil
+}
+
+// kindOf names the JSON type of a decoded value ("an object"…), as JSONKind does for a raw one.
+func kindOf(v any) string {
+	b, _ := json.Marshal(v)
+	return JSONKind(b)
+}
+
+// quoteExact quotes a caller's value for a message as it was sent (a newline shows as \n),
+// cut to 60 runes.
+func quoteExact(s string) string {
+	if r := []rune(s); len(r) > 60 {
+		s = string(r[:60]) + "…"
+	}
+	return strconv.Quote(s)
 }

@@ -255,6 +255,24 @@ func (d *Dispatcher) SourceAdapter(id string) (Source, Adapter, error) {
 	return src, a, err
 }
 
+// SupportedSegments tells which segment kinds a source ("" = the default one) can send, for
+// Compose: every kind of SegmentKinds → "" when it can, else why not (LocalizeSupport says it in
+// the user's language). The adapter's SegmentSupport answer, UCBI's own rules for what it leaves
+// out or when it has none.
+func (d *Dispatcher) SupportedSegments(sourceID string) (map[string]string, error) {
+	_, a, err := d.SourceAdapter(sourceID)
+	if err != nil {
+		return nil, err
+	}
+	out := UCBISegmentSupport()
+	if s, ok := a.(SegmentSupport); ok {
+		for kind, why := range s.SupportedSegments() {
+			out[kind] = why
+		}
+	}
+	return out, nil
+}
+
 // adapter returns the cached adapter of a source, rebuilding it when the source's settings
 // changed (one client per source, reused across calls).
 func (d *Dispatcher) adapter(src Source) (Adapter, error) {

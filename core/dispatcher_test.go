@@ -223,7 +223,7 @@ func TestSendRules(t *testing.T) {
 func TestSegmentErrorNamesIndex(t *testing.T) {
 	r := newRig(t, Source{ID: "2", Via: "coolq-http-api", URL: "http://x"})
 	_, err := call(t, r.d, `{"action":"send_group_message","params":{"group_id":"1","message":[{"type":"text","text":"a"},{"type":"image","text":"[图片]"}]}}`)
-	if err == nil || !strings.Contains(err.Message, "segment 1 (image)") || !strings.Contains(err.Message, "url, path or data") {
+	if err == nil || !strings.Contains(err.Message, "segment 1 (image)") || !strings.Contains(err.Message, "url, path, data or media_id") {
 		t.Fatalf("error should name segment 1 and what it needs: %v", err)
 	}
 }
@@ -289,6 +289,14 @@ func TestDecodeRequestErrors(t *testing.T) {
 		{`{"action":1}`, CodeBadParam, "action"},
 		{`{"context":{}}`, CodeMissingParam, "action"},
 		{`{"action":" "}`, CodeMissingParam, "action"},
+		{`{"action":" get_login_info"}`, CodeBadParam, "action"},
+		{`{"action":"get_login_info\n"}`, CodeBadParam, `\n`},
+		{`{"action":"get_login_info\t"}`, CodeBadParam, "action"},
+		{`{"action":"get login info"}`, CodeBadParam, "action"},
+		{`{"action":"get_login_info\u0000"}`, CodeBadParam, "action"},
+		{`{"action":"x","context":{"user_id":" 123"}}`, CodeBadParam, "context.user_id"},
+		{`{"action":"x","context":{"group_id":"123\n"}}`, CodeBadParam, "context.group_id"},
+		{`{"action":"x","context":{"extra":{"config_id":" napcat"}}}`, CodeBadParam, "config_id"},
 		{`{"action":"x","context":"c"}`, CodeBadParam, "context"},
 		{`{"action":"x","context":{"via":3}}`, CodeBadParam, "context.via"},
 		{`{"action":"x","context":{"user_id":true}}`, CodeBadParam, "context.user_id"},
@@ -340,4 +348,19 @@ func FuzzDecodeRequest(f *testing.F) {
 			t.Fatalf("a caller's request gave an internal error: %v", err)
 		}
 	})
+}
+
+// TestSupportedSegmentsWithoutAnswer: an adapter that does not implement SegmentSupport is taken
+// to send what UCBI allows — every kind but rich.
+func TestSupportedSegmentsWithoutAnswer(t *testing.T) {
+	r := newRig(t, Source{ID: "2", Via: "coolq-http-api", URL: "http://x"})
+	got, err := r.d.SupportedSegments("2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range SegmentKinds {
+		if (got[k] == "") == (k == "rich") {
+			t.Errorf("%s: %q", k, got[k])
+		}
+	}
 }

@@ -113,3 +113,42 @@ func Localize(err error, lang string) string {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+// supportPrefix starts the keys of the reasons an open layer cannot send a segment kind.
+const supportPrefix = "support."
+
+// supportKeys finds a reason's key from its English text (SegmentSupport maps carry the text).
+var supportKeys = func() map[string]string {
+	out := map[string]string{}
+	for k, v := range messages[LangEnglish] {
+		if strings.HasPrefix(k, supportPrefix) {
+			out[v] = k
+		}
+	}
+	return out
+}()
+
+// SupportReason is the English reason of a "support.*" key, as SegmentSupport maps carry it
+// (adapters fill their maps with it, so that every reason can be said in every language). A key
+// with no template is returned as it is.
+func SupportReason(key string) string {
+	if t, ok := messages[LangEnglish][key]; ok {
+		return t
+	}
+	return key
+}
+
+// SupportReasonKey is the "support.*" key of a reason a SegmentSupport map gave ("" when the
+// reason is not one of the console's: an adapter's own words).
+func SupportReasonKey(reason string) string { return supportKeys[reason] }
+
+// LocalizeSupport says a reason from a SegmentSupport map in a language ("zh…" Chinese, else
+// English). A reason without a key is returned unchanged.
+func LocalizeSupport(reason, lang string) string {
+	if key := supportKeys[reason]; key != "" {
+		if t, ok := messages[normLang(lang)][key]; ok {
+			return t
+		}
+	}
+	return reason
+}

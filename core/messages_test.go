@@ -51,7 +51,7 @@ func TestMessagesBothLanguages(t *testing.T) {
 // template, so no error is said in English alone.
 func TestEveryKeyUsedExists(t *testing.T) {
 	var files []string
-	for _, dir := range []string{".", "onebot", "ark"} {
+	for _, dir := range []string{".", "onebot", "ark", "onebot12", "openwx"} {
 		m, _ := filepath.Glob(filepath.Join(dir, "*.go"))
 		files = append(files, m...)
 	}
@@ -71,7 +71,7 @@ func TestEveryKeyUsedExists(t *testing.T) {
 		}
 		ast.Inspect(file, func(n ast.Node) bool {
 			call, ok := n.(*ast.CallExpr)
-			if !ok || len(call.Args) < 2 {
+			if !ok || len(call.Args) < 1 {
 				return true
 			}
 			name := ""
@@ -81,12 +81,19 @@ func TestEveryKeyUsedExists(t *testing.T) {
 			case *ast.SelectorExpr:
 				name = fn.Sel.Name
 			}
-			if name != "Fail" {
+			if name != "Fail" && name != "SupportReason" {
 				return true
 			}
-			lit, ok := call.Args[1].(*ast.BasicLit)
+			keyArg := 1
+			if name == "SupportReason" {
+				keyArg = 0
+			}
+			if len(call.Args) <= keyArg {
+				return true
+			}
+			lit, ok := call.Args[keyArg].(*ast.BasicLit)
 			if !ok {
-				t.Errorf("%s: Fail's key must be a literal", fset.Position(call.Pos()))
+				t.Errorf("%s: %s's key must be a literal", fset.Position(call.Pos()), name)
 				return true
 			}
 			key, _ := strconv.Unquote(lit.Value)

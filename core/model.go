@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 )
 
 // ID is a chat id (user, group, discussion, message). UCBI puts every id on the wire as a string
@@ -41,7 +42,11 @@ func decodeID(b []byte) (string, error) {
 		if err := json.Unmarshal(b, &s); err != nil {
 			return "", err
 		}
-		return strings.TrimSpace(s), nil
+		// Taken exactly as written: " 123" is not the id 123, and no id holds a newline.
+		if !wellFormedID(s) {
+			return "", fmt.Errorf("id %s must not start or end with spaces nor contain control characters", quoteExact(s))
+		}
+		return s, nil
 	case '-', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9':
 		var n json.Number
 		if err := json.Unmarshal(b, &n); err != nil {
@@ -53,6 +58,12 @@ func decodeID(b []byte) (string, error) {
 		return n.String(), nil
 	}
 	return "", fmt.Errorf("an id must be a string or a whole number, not %s", JSONKind(b))
+}
+
+// wellFormedID: an id string as UCBI takes it — no control characters, no spaces around it
+// (spaces inside are allowed: an Openwx target may be "displayname:张 三").
+func wellFormedID(s string) bool {
+	return strings.TrimSpace(s) == s && strings.IndexFunc(s, unicode.IsControl) < 0
 }
 
 // JSONKind names the JSON type of a raw value ("a string", "an object"…), for error

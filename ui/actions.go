@@ -22,61 +22,6 @@ import (
 	"ucbi-console/store"
 )
 
-func init() {
-	addZH(map[string]string{
-		"Actions":                         "接口调试",
-		"Catalog":                         "接口目录",
-		"Saved":                           "已保存",
-		"Search actions (name or words)…": "搜索接口（名称或说明）…",
-		"OneBot 11":                       "OneBot 11 标准",
-		"go-cqhttp extensions":            "go-cqhttp 扩展",
-		"NapCat extensions":               "NapCat 扩展",
-		"Raw JSON":                        "原始 JSON",
-		"Fill an example":                 "填入示例",
-		"Send":                            "发送",
-		"Save…":                           "保存…",
-		"Copy":                            "复制",
-		"Action name":                     "接口名",
-		"Params (JSON object)":            "参数（JSON 对象）",
-		"Response":                        "响应",
-		"Choose an action on the left, or type any action name in raw JSON mode.": "在左侧选择接口，或在原始 JSON 模式下输入任意接口名。",
-		"This action takes no parameters.":                                        "此接口没有参数。",
-		"Action name, e.g. get_status":                                            "接口名，例如 get_status",
-		"Sending %s…":                                                             "正在发送 %s…",
-		"OK — %s answered in %d ms":                                               "成功 — %s 用时 %d 毫秒",
-		"Failed after %d ms: %s":                                                  "失败（%d 毫秒）：%s",
-		"Outcome unknown after %d ms: %s — check the chat before sending again.":  "结果未知（%d 毫秒）：%s — 再次发送前请先查看聊天。",
-		"Type an action name.":                                                    "请输入接口名。",
-		"The params must be a JSON object: %v":                                    "参数必须是 JSON 对象：%v",
-		"No message source: add one on the Sources screen.":                       "没有消息源：请先在“消息源”页面添加。",
-		"Default source":                                                          "默认消息源",
-		"Name":                                                                    "名称",
-		"Request group":                                                           "分组",
-		"Save request":                                                            "保存请求",
-		"Save":                                                                    "保存",
-		"Replace":                                                                 "替换",
-		"Replace saved request?":                                                  "替换已保存的请求？",
-		"A request named %q already exists in group %q. Replace it?": "分组 %[2]q 中已有名为 %[1]q 的请求。要替换吗？",
-		"Saved %q.":                         "已保存 %q。",
-		"Run":                               "运行",
-		"Delete":                            "删除",
-		"Delete saved request?":             "删除已保存的请求？",
-		"Delete %q? This cannot be undone.": "删除 %q？此操作无法撤销。",
-		"(no group)":                        "（未分组）",
-		"No saved requests yet: fill a form and press Save….": "还没有保存的请求：填好表单后点“保存…”。",
-		"Saved requests are not available with this store.":   "此存储不支持保存请求。",
-		"Cannot read the saved requests: %s":                  "无法读取已保存的请求：%s",
-		"Copied to the clipboard.":                            "已复制到剪贴板。",
-		"default %s":                                          "默认 %s",
-		"required":                                            "必填",
-		"(not set)":                                           "（不设置）",
-		"Not in the catalog: sent as typed.":                  "目录中没有此接口：按原样发送。",
-		"Cannot read the message sources: %s":                 "无法读取消息源：%s",
-	})
-	// Order 3: right after Compose and Ark cards, the other screens that send.
-	registerScreen(3, "actions", "Actions", navIcon(theme.IconNameMediaPlay), func(e *env) screen { return newActionsScreen(e) })
-}
-
 // RequestStore keeps saved requests (the Actions screen's saved cases); *store.DB implements it.
 // Until Store embeds it, the screen asks Deps.Store for it with a type assertion.
 type RequestStore interface {
@@ -755,10 +700,10 @@ func (s *actionsScreen) showResult(name string, res any, err error, elapsed time
 	ms := elapsed.Milliseconds()
 	if err != nil {
 		ce := core.AsError(err)
-		if ce.Code == core.CodeBackendTimeout {
-			s.setStatus(widget.WarningImportance, fmt.Sprintf(L("Outcome unknown after %d ms: %s — check the chat before sending again."), ms, callErrorText(err)))
+		if outcomeUnknown(ce.Code) {
+			s.setStatus(widget.WarningImportance, fmt.Sprintf(L("Outcome unknown after %d ms: %s — check the chat before sending again."), ms, errorText(err)))
 		} else {
-			s.setStatus(widget.DangerImportance, fmt.Sprintf(L("Failed after %d ms: %s"), ms, callErrorText(err)))
+			s.setStatus(widget.DangerImportance, fmt.Sprintf(L("Failed after %d ms: %s"), ms, errorText(err)))
 		}
 		s.response.SetText(actionsIndent(core.ErrorBody(ce)))
 		return

@@ -2,8 +2,6 @@ package ui
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -11,63 +9,13 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"ucbi-console/core"
 	"ucbi-console/core/ark"
-	"ucbi-console/store"
 )
-
-func init() {
-	addZH(map[string]string{
-		"The target id must be a number.": "目标 ID 必须是数字。",
-		"Past cards":                      "历史卡片",
-		"Make a recommend card":           "生成推荐卡片",
-		"Group number":                    "群号",
-		"QQ number":                       "QQ 号",
-		"Phone number":                    "手机号",
-		"Number":                          "号码",
-		"Kind":                            "类型",
-		"Generate":                        "生成",
-		"Copy JSON":                       "复制 JSON",
-		"Send to…":                        "发送到…",
-		"Card JSON":                       "卡片 JSON",
-		"Copied %d bytes.":                "已复制 %d 字节。",
-		"Asking %s for a card…":           "正在向 %s 请求卡片…",
-		"the default source":              "默认消息源",
-		"Card made by %s (%d ms).":        "卡片由 %s 生成（%d 毫秒）。",
-		"The card could not be made: %s":  "无法生成卡片：%s",
-		"The backend could not make the card: %s (errCode %d)":                              "后端无法生成卡片：%s（errCode %d）",
-		"The backend's answer is not a card: %s":                                            "后端返回的不是卡片：%s",
-		"A group number: digits only, 5 to 12 of them.":                                     "群号：只能是数字，5 到 12 位。",
-		"A QQ number: digits only, 5 to 12 of them.":                                        "QQ 号：只能是数字，5 到 12 位。",
-		"A phone number: digits only. NapCat cannot make a card from a phone number alone.": "手机号：只能是数字。NapCat 无法仅凭手机号生成卡片。",
-		"Digits only: “%s” is not a digit.":                                                 "只能输入数字：“%s”不是数字。",
-		"Too short: %d digits, at least %d.":                                                "太短：%d 位，至少 %d 位。",
-		"Too long: %d digits, at most %d.":                                                  "太长：%d 位，最多 %d 位。",
-		"Send the card to…":                                                                 "将卡片发送到…",
-		"Saved context":                                                                     "已保存的上下文",
-		"(enter a target below)":                                                            "（在下方输入目标）",
-		"Send as":                                                                           "发送方式",
-		"The card itself (*json segment)":                                                   "卡片本身（*json 消息段）",
-		"A contact segment (contact)":                                                       "联系人消息段（contact）",
-		"A group segment (group)":                                                           "群消息段（group）",
-		"Card sent to %s — message id %s (%d ms)":                                           "卡片已发送到 %s — 消息 ID %s（%d 毫秒）",
-		"Card sent to %s (%d ms)":                                                           "卡片已发送到 %s（%d 毫秒）",
-		"Card not sent: %s":                                                                 "卡片未发送：%s",
-		"Sending the card…":                                                                 "正在发送卡片…",
-		"Cannot read the card list: %s":                                                     "无法读取卡片列表：%s",
-		"This card names no account to send as a contact/group segment.":                    "该卡片中没有可作为联系人/群消息段发送的号码。",
-		"The target needs a chat type and an id.":                                           "目标需要会话类型和 ID。",
-		"failed":  "失败",
-		"Refresh": "刷新",
-		"No card: the reason is shown in its place.": "没有卡片：原因显示在卡片位置。",
-	})
-	registerScreen(2, "ark", "Ark cards", navIcon(theme.IconNameAccount), func(e *env) screen { return newArkScreen(e) })
-}
 
 // Kinds of an Ark request (the radio's order).
 const (
@@ -121,7 +69,7 @@ func newArkScreen(e *env) *arkScreen {
 	s.kind.Horizontal = true
 	s.kind.Required = true
 	s.idEntry = widget.NewEntry()
-	s.idEntry.SetPlaceHolder("736368697")
+	s.idEntry.SetPlaceHolder(exampleHint("736368697"))
 	s.idEntry.OnChanged = func(string) { s.validate() }
 	s.idEntry.OnSubmitted = func(string) { s.onGenerate() }
 	s.rule = widget.NewLabel("")
@@ -300,7 +248,7 @@ func (s *arkScreen) loadSources() {
 		list, err := st.Sources()
 		return func() {
 			if err != nil {
-				s.setStatus(widget.DangerImportance, fmt.Sprintf(L("Cannot read the message sources: %s"), err))
+				s.setStatus(widget.DangerImportance, fmt.Sprintf(L("Cannot read the message sources: %s"), errorText(err)))
 				return
 			}
 			want := ""
@@ -357,11 +305,11 @@ func (s *arkScreen) onGenerate() {
 			s.validate()
 			switch {
 			case err != nil:
-				s.showProblem(fmt.Sprintf(L("The card could not be made: %s"), callErrorText(err)), "")
+				s.showProblem(fmt.Sprintf(L("The card could not be made: %s"), errorText(err)), "")
 			case res.ErrCode != 0:
 				s.showProblem(fmt.Sprintf(L("The backend could not make the card: %s (errCode %d)"), res.ErrMsg, res.ErrCode), "")
 			case perr != nil:
-				s.showProblem(fmt.Sprintf(L("The backend's answer is not a card: %s"), perr.Error()), res.ArkJSON)
+				s.showProblem(fmt.Sprintf(L("The backend's answer is not a card: %s"), errorText(perr)), res.ArkJSON)
 			default:
 				s.view.setCard(card)
 				s.setRaw(res.ArkJSON, &card)
@@ -408,7 +356,7 @@ func (s *arkScreen) showRecord(rec core.CardRecord) {
 	}
 	card, err := ark.Parse(rec.ArkJSON)
 	if err != nil {
-		s.showProblem(fmt.Sprintf(L("The backend's answer is not a card: %s"), err.Error()), rec.ArkJSON)
+		s.showProblem(fmt.Sprintf(L("The backend's answer is not a card: %s"), errorText(err)), rec.ArkJSON)
 		return
 	}
 	s.view.setCard(card)
@@ -461,194 +409,10 @@ func (s *arkScreen) loadCards() {
 
 func (s *arkScreen) setRecords(items []arkItem, err error) {
 	if err != nil {
-		s.setStatus(widget.DangerImportance, fmt.Sprintf(L("Cannot read the card list: %s"), err))
+		s.setStatus(widget.DangerImportance, fmt.Sprintf(L("Cannot read the card list: %s"), errorText(err)))
 		return
 	}
 	s.records = items
 	s.past.UnselectAll()
 	s.past.Refresh()
-}
-
-// ---------------------------------------------------------------------------------------------
-// Send to…
-
-// cardSegment is the message that delivers the current card: the card itself as a *json
-// segment, or for a recommend card a contact / group segment of the account it names.
-func cardSegment(raw string, c *ark.Card, asContact bool) (core.Segment, error) {
-	if !asContact {
-		text := cardCleanText(c.Prompt)
-		if text == "" {
-			text = "[卡片]"
-		}
-		return core.Segment{Type: "*json", Text: text, Data: map[string]any{"data": raw}}, nil
-	}
-	switch {
-	case (c.Kind == ark.KindFriend || c.Kind == ark.KindBot) && c.UIN != "":
-		return core.Segment{Type: "contact", Text: "[推荐联系人]", Data: map[string]any{"user_id": c.UIN}}, nil
-	case (c.Kind == ark.KindGroup || c.Kind == ark.KindGroupNameCard) && c.GroupCode != "":
-		return core.Segment{Type: "group", Text: "[推荐群聊]", Data: map[string]any{"group_id": c.GroupCode}}, nil
-	}
-	return core.Segment{}, errors.New(L("This card names no account to send as a contact/group segment."))
-}
-
-// contactOption names the second way of sending the card, "" when the card has none.
-func contactOption(c *ark.Card) string {
-	if _, err := cardSegment("", c, true); err != nil {
-		return ""
-	}
-	if c.Kind == ark.KindGroup || c.Kind == ark.KindGroupNameCard {
-		return L("A group segment (group)")
-	}
-	return L("A contact segment (contact)")
-}
-
-// onSendTo asks where to send the card (a saved context or a target) and how.
-func (s *arkScreen) onSendTo() {
-	if s.card == nil {
-		return
-	}
-	st := s.e.deps.Store
-	s.e.run("ark.contexts", func() func() {
-		saved, err := st.Contexts()
-		return func() {
-			if err != nil {
-				s.e.showError(fmt.Errorf(L("Cannot read the saved contexts: %s"), err))
-				return
-			}
-			s.showSendDialog(saved)
-		}
-	})
-}
-
-func (s *arkScreen) showSendDialog(saved []store.NamedContext) {
-	raw, card := s.raw, s.card
-	none := L("(enter a target below)")
-	names := []string{none}
-	for _, nc := range saved {
-		names = append(names, nc.Name)
-	}
-	savedSel := widget.NewSelect(names, nil)
-	srcSel := widget.NewSelect(s.sourceSel.Options, nil)
-	srcSel.SetSelected(s.sourceSel.Selected)
-	typ := widget.NewRadioGroup([]string{L("Private chat"), L("Group chat")}, nil)
-	typ.Horizontal = true
-	typ.SetSelected(L("Group chat"))
-	id := widget.NewEntry()
-	id.SetPlaceHolder(L("QQ number or group number"))
-	savedSel.OnChanged = func(v string) {
-		if v == none {
-			srcSel.Enable()
-			typ.Enable()
-			id.Enable()
-		} else {
-			srcSel.Disable()
-			typ.Disable()
-			id.Disable()
-		}
-	}
-	savedSel.SetSelected(none)
-	ways := []string{L("The card itself (*json segment)")}
-	if o := contactOption(card); o != "" {
-		ways = append(ways, o)
-	}
-	how := widget.NewRadioGroup(ways, nil)
-	how.Required = true
-	how.SetSelected(ways[0])
-
-	items := []*widget.FormItem{
-		widget.NewFormItem(L("Saved context"), savedSel),
-		widget.NewFormItem(L("Source"), srcSel),
-		widget.NewFormItem(L("Chat type"), typ),
-		widget.NewFormItem(L("Target id"), id),
-		widget.NewFormItem(L("Send as"), how),
-	}
-	d := dialog.NewForm(L("Send the card to…"), L("Send"), L("Cancel"), items, func(ok bool) {
-		if !ok {
-			return
-		}
-		var ctx core.Context
-		if i := savedSel.SelectedIndex(); i > 0 && i-1 < len(saved) {
-			ctx = saved[i-1].Context
-		} else {
-			ctx = core.Context{}
-			if j := srcSel.SelectedIndex(); j >= 0 && j < len(s.sources) {
-				ctx = s.sources[j].ContextOf()
-			}
-			tid := strings.TrimSpace(id.Text)
-			if !allDigits(tid) {
-				s.setStatus(widget.DangerImportance, fmt.Sprintf(L("Card not sent: %s"), L("The target id must be a number.")))
-				return
-			}
-			if typ.Selected == L("Private chat") {
-				ctx.Type, ctx.UserID = core.TypePrivate, core.ID(tid)
-			} else {
-				ctx.Type, ctx.GroupID = core.TypeGroup, core.ID(tid)
-			}
-		}
-		s.sendCardTo(ctx, raw, card, how.Selected != ways[0])
-	}, s.e.win)
-	d.Resize(fyne.NewSize(520, d.MinSize().Height))
-	d.Show()
-}
-
-// sendCardTo sends the card to ctx through the dispatcher (send_message) in the background.
-func (s *arkScreen) sendCardTo(ctx core.Context, raw string, card *ark.Card, asContact bool) {
-	if s.sending {
-		return
-	}
-	t := ctx.Target()
-	if t.Type == "" || t.ID == "" {
-		s.setStatus(widget.DangerImportance, fmt.Sprintf(L("Card not sent: %s"), L("The target needs a chat type and an id.")))
-		return
-	}
-	seg, err := cardSegment(raw, card, asContact)
-	if err != nil {
-		s.setStatus(widget.DangerImportance, fmt.Sprintf(L("Card not sent: %s"), err.Error()))
-		return
-	}
-	msg, _ := segCompactJSON(core.Message{seg})
-	req := core.Request{Action: "send_message", Context: &ctx, Params: map[string]json.RawMessage{"message": msg}}
-	s.setStatus(widget.MediumImportance, L("Sending the card…"))
-	s.sending = true
-	s.sendBtn.Disable()
-	s.progress.Show()
-	s.progress.Start()
-	d := s.e.deps.Dispatcher
-	s.e.run("ark.send", func() func() {
-		start := time.Now()
-		res, err := d.Call(context.Background(), core.OriginGUI, req)
-		elapsed := time.Since(start)
-		return func() {
-			s.sending = false
-			if s.card != nil {
-				s.sendBtn.Enable()
-			}
-			if !s.busy {
-				s.progress.Stop()
-				s.progress.Hide()
-			}
-			switch id := sendMessageID(res); {
-			case err != nil:
-				s.setStatus(widget.DangerImportance, fmt.Sprintf(L("Card not sent: %s"), callErrorText(err)))
-			case id != "":
-				s.setStatus(widget.SuccessImportance, fmt.Sprintf(L("Card sent to %s — message id %s (%d ms)"), t.String(), id, elapsed.Milliseconds()))
-			default:
-				s.setStatus(widget.SuccessImportance, fmt.Sprintf(L("Card sent to %s (%d ms)"), t.String(), elapsed.Milliseconds()))
-			}
-			s.e.notify(topicHistory)
-		}
-	})
-}
-
-// allDigits reports whether s is a non-empty run of ASCII digits (a QQ or group number).
-func allDigits(s string) bool {
-	if s == "" {
-		return false
-	}
-	for _, c := range s {
-		if c < '0' || c > '9' {
-			return false
-		}
-	}
-	return true
 }

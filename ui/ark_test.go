@@ -177,7 +177,7 @@ func TestArkGenerateCopyPastAndSend(t *testing.T) {
 			t.Error("Send should be enabled again after the send")
 		}
 	})
-	if allDigits("") || allDigits("12a") || allDigits("１２") || !allDigits("20001") {
+	if core.IsDigits("") || core.IsDigits("12a") || core.IsDigits("１２") || !core.IsDigits("20001") {
 		t.Error("allDigits")
 	}
 

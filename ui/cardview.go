@@ -15,21 +15,6 @@ import (
 	"ucbi-console/core/ark"
 )
 
-func init() {
-	addZH(map[string]string{
-		"Friend card":      "好友推荐卡片",
-		"Group card":       "群聊推荐卡片",
-		"Group name card":  "群名片",
-		"Bot card":         "机器人卡片",
-		"Other Ark card":   "其他 Ark 卡片",
-		"Opens in QQ":      "在 QQ 中打开",
-		"Opens in browser": "在浏览器中打开",
-		"created":          "生成于",
-		"Group %s":         "群 %s",
-		"No card yet: enter an id and press Generate.": "还没有卡片：输入号码后点击“生成”。",
-	})
-}
-
 // cardView previews an Ark recommend card the way QQ shows it in a chat: a white rounded card
 // (config width × height, 526 × 225 by default, scaled to fit) with the avatar in a circle at the
 // left, the nickname in bold, the contact line in grey below it, and a bottom strip with the tag

@@ -422,7 +422,7 @@ func TestComposeContextsAndContacts(t *testing.T) {
 	// friends and groups: fetched through the dispatcher, cached in the store, searchable
 	src, _ := s.selectedSource()
 	var picked store.Contact
-	p := s.newContactPicker(src, []string{"friend", "group"}, func(c store.Contact) { picked = c })
+	p := s.newContactPicker(src, oneBot11{}, []string{"friend", "group"}, func(c store.Contact) { picked = c })
 	f.ui(func() { p.load(false) })
 	f.wait()
 	if len(p.all) != len(onebottest.Friends)+len(onebottest.Groups) {
@@ -448,14 +448,14 @@ func TestComposeContextsAndContacts(t *testing.T) {
 		t.Fatalf("picked %+v", picked)
 	}
 	// a second picker reads the cache
-	p2 := s.newContactPicker(src, []string{"friend"}, func(store.Contact) {})
+	p2 := s.newContactPicker(src, oneBot11{}, []string{"friend"}, func(store.Contact) {})
 	f.ui(func() { p2.load(false) })
 	f.wait()
 	if len(p2.all) != len(onebottest.Friends) || f.fake.Count("get_friend_list") != 1 {
 		t.Fatalf("cached load: %d contacts, %d fetches", len(p2.all), f.fake.Count("get_friend_list"))
 	}
 	// group members for the at picker
-	p3 := s.newContactPicker(src, []string{"member:20002"}, func(store.Contact) {})
+	p3 := s.newContactPicker(src, oneBot11{}, []string{"member:20002"}, func(store.Contact) {})
 	f.ui(func() { p3.load(false) })
 	f.wait()
 	if len(p3.all) != 3 || f.fake.Count("get_group_member_list") != 1 {

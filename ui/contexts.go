@@ -7,55 +7,12 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"ucbi-console/core"
-	"ucbi-console/core/onebot"
 	"ucbi-console/store"
 )
-
-func init() {
-	registerScreen(40, "contexts", "Contexts", navIcon(theme.IconNameList), func(e *env) screen { return newContextsScreen(e) })
-	addZH(map[string]string{
-		"Saved contexts":                     "已保存的上下文",
-		"New":                                "新建",
-		"New context":                        "新建上下文",
-		"Edit context %s":                    "编辑上下文 %s",
-		"Name":                               "名称",
-		"Type":                               "类型",
-		"Private":                            "私聊",
-		"Group":                              "群聊",
-		"Discussion":                         "讨论组",
-		"User ID":                            "用户 ID",
-		"Group ID":                           "群号",
-		"Discussion ID":                      "讨论组 ID",
-		"Rename…":                            "重命名…",
-		"Rename":                             "重命名",
-		"Delete":                             "删除",
-		"Use in Compose":                     "在发送消息中使用",
-		"New name":                           "新名称",
-		"Delete the context %s?":             "删除上下文 %s？",
-		"A name is required.":                "名称不能为空。",
-		"A context named %q already exists.": "名为 %q 的上下文已存在。",
-		"Choose a message source (add one on the Sources screen first).": "请选择消息源（先在“消息源”页面添加）。",
-		"Choose a type.":                           "请选择类型。",
-		"An id is required.":                       "ID 不能为空。",
-		"The id must be a number for this source.": "该消息源的 ID 必须是数字。",
-		"The id must not contain spaces.":          "ID 不能包含空格。",
-		"Saved %s.":                                "已保存 %s。",
-		"Deleted %s.":                              "已删除 %s。",
-		"Renamed to %s.":                           "已重命名为 %s。",
-		"From history call #%d: name it and save.": "来自历史调用 #%d：命名后保存。",
-		"No saved contexts yet: create one, or save one from a History call.": "尚无保存的上下文：新建一个，或从历史记录中保存。",
-		"used %s":         "使用于 %s",
-		"never used":      "从未使用",
-		"e.g. Test group": "例如：测试群",
-		"Compose sends to private or group chats.": "发送消息只能发往私聊或群聊。",
-		"Cannot mark %s as used: %s":               "无法将 %s 标记为已使用：%s",
-	})
-}
 
 var contextTypes = []string{core.TypePrivate, core.TypeGroup, core.TypeDiscuss}
 
@@ -106,7 +63,7 @@ func newContextsScreen(e *env) *contextsScreen {
 	s := &contextsScreen{e: e}
 	s.list = widget.NewList(
 		func() int { return len(s.items) },
-		func() fyne.CanvasObject { return newColumns(0, 150, 130, 170).bold(0) },
+		func() fyne.CanvasObject { return newContextColumns().bold(0) },
 		func(id widget.ListItemID, o fyne.CanvasObject) {
 			if id < 0 || id >= len(s.items) {
 				return
@@ -163,8 +120,8 @@ func (s *contextsScreen) content() fyne.CanvasObject {
 		s.e.win.Canvas().Focus(s.name)
 	})
 	bar := container.NewHBox(heading(L("Saved contexts")), add)
-	header := newColumns(0, 150, 130, 170)
-	header.set(L("Name"), L("Target"), L("Source"), "").bold(-1).show()
+	header := newContextColumns()
+	header.set(contextTitles()...).bold(-1).show()
 	left := container.NewBorder(container.NewVBox(bar, header), nil, nil, nil,
 		container.NewStack(s.list, container.NewVBox(container.NewPadded(s.empty))))
 
@@ -375,7 +332,7 @@ func (s *contextsScreen) formContext() (string, core.Context, []string) {
 		problems = append(problems, L("An id is required."))
 	case strings.IndexFunc(id, unicode.IsSpace) >= 0:
 		problems = append(problems, L("The id must not contain spaces."))
-	case src.Via == onebot.Via && strings.IndexFunc(id, func(r rune) bool { return r < '0' || r > '9' }) >= 0:
+	case numericIDs(src.Via) && !core.IsDigits(id):
 		problems = append(problems, L("The id must be a number for this source."))
 	}
 	if len(problems) > 0 {
@@ -435,15 +392,11 @@ func (s *contextsScreen) onRename() {
 	}
 	entry := widget.NewEntry()
 	entry.SetText(old)
-	d := dialog.NewForm(L("Rename"), L("Rename"), L("Cancel"),
-		[]*widget.FormItem{widget.NewFormItem(L("New name"), entry)}, func(ok bool) {
-			if ok {
-				s.rename(old, strings.TrimSpace(entry.Text))
-			}
-		}, s.e.win)
-	d.Resize(fyne.NewSize(420, 180))
-	d.Show()
-	s.e.win.Canvas().Focus(entry)
+	s.e.showForm(L("Rename"), L("Rename"), []*widget.FormItem{widget.NewFormItem(L("New name"), entry)}, 420, func(ok bool) {
+		if ok {
+			s.rename(old, strings.TrimSpace(entry.Text))
+		}
+	})
 }
 
 func (s *contextsScreen) rename(old, name string) {
@@ -514,3 +467,10 @@ func (s *contextsScreen) onUse() {
 	})
 	s.e.useContext(c)
 }
+
+func newContextColumns() *columns {
+	return newColumns(0, 150, 130, 170).titled(contextTitles()...)
+}
+
+// contextTitles are the list's headers (the last column, when it was used, has none).
+func contextTitles() []string { return append(translate([]string{"Name", "Target", "Source"}), "") }

@@ -91,6 +91,8 @@ type Deps struct {
 	DataDir string
 	// Version is the application version (shown in Settings).
 	Version string
+	// Events feeds the Inbox and Conversations (ui/inbox_feed.go); nil hides their content.
+	Events EventFeed
 }
 
 func (d Deps) newEndpoint(o endpoint.Options) (Endpoint, error) {

@@ -17,53 +17,6 @@ import (
 	"ucbi-console/core/endpoint"
 )
 
-func init() {
-	registerScreen(60, "endpoint", "Endpoint", navIcon(theme.IconNameComputer), func(e *env) screen { return newEndpointScreen(e) })
-	addZH(map[string]string{
-		"Local endpoint":  "本地接口",
-		"Listen address":  "监听地址",
-		"API root":        "API 路径",
-		"Token":           "令牌",
-		"Generate":        "生成",
-		"Copy":            "复制",
-		"Clear":           "清除",
-		"Start":           "启动",
-		"Stop":            "停止",
-		"Starting…":       "正在启动…",
-		"Stopping…":       "正在停止…",
-		"Stopped":         "未启动",
-		"Listening on %s": "正在监听 %s",
-		"No token: only programs on this computer should reach a loopback address.": "未设置令牌：请只在本机回环地址上监听。",
-		"Bots send it as: Authorization: Bearer <token>":                            "机器人调用时带上：Authorization: Bearer <令牌>",
-		"Token copied to the clipboard":                                             "令牌已复制到剪贴板",
-		"Copied to the clipboard":                                                   "已复制到剪贴板",
-		"Routes":                                                                    "接口路由",
-		"Examples use $TOKEN: export TOKEN=<your token>":                            "示例中的 $TOKEN：先执行 export TOKEN=<你的令牌>",
-		"Calls (last 500)":                                                          "调用记录（最近 500 条）",
-		"No calls yet.":                                                             "尚无调用。",
-		"Stop the endpoint to change these settings.":                               "修改这些设置前请先停止接口。",
-		"The listen address is empty.":                                              "监听地址不能为空。",
-		"Save the new token? Bots using the old one will be refused.":               "保存新令牌？使用旧令牌的机器人将被拒绝。",
-		"New token": "新令牌",
-		"Remove the token? Anyone who can reach the endpoint can then send messages.": "移除令牌？之后任何能访问该接口的人都可以发送消息。",
-		"Remove token":               "移除令牌",
-		"Cannot list the routes: %s": "无法列出接口路由：%s",
-		// The endpoint's route descriptions (core/endpoint Routes); unknown ones stay English.
-		"UCBI API: {action, context, params}":                                               "UCBI 接口：{action, context, params}",
-		"recommend friend / group Ark card (exactly one of group_id, user_id, phoneNumber)": "好友 / 群推荐 Ark 卡片（group_id、user_id、phoneNumber 三选一）",
-		"OneBot 11 action forwarded to the default source":                                  "转发到默认消息源的 OneBot 11 动作",
-		"OneBot 11 action forwarded to a named source":                                      "转发到指定消息源的 OneBot 11 动作",
-		"Time":    "时间",
-		"Status":  "状态",
-		"Request": "请求",
-		"Action":  "动作",
-		"Source":  "消息源",
-		"Target":  "目标",
-		"Latency": "耗时",
-		"Outcome": "结果",
-	})
-}
-
 // maxCallLog bounds the live log of endpoint calls.
 const maxCallLog = 500
 
@@ -265,10 +218,10 @@ func newEndpointScreen(e *env) *endpointScreen {
 	s := &endpointScreen{e: e, r: e.ep}
 	s.listen = widget.NewEntry()
 	s.listen.SetText(s.r.listen)
-	s.listen.SetPlaceHolder(endpoint.DefaultListen)
+	s.listen.SetPlaceHolder(fmt.Sprintf(L("Default: %s"), endpoint.DefaultListen))
 	s.root = widget.NewEntry()
 	s.root.SetText(s.r.root)
-	s.root.SetPlaceHolder("/")
+	s.root.SetPlaceHolder(fmt.Sprintf(L("Default: %s"), "/"))
 	s.token = widget.NewLabel("")
 	s.token.TextStyle = fyne.TextStyle{Monospace: true}
 	s.tokenTip = widget.NewLabel("")
@@ -295,7 +248,7 @@ func newEndpointScreen(e *env) *endpointScreen {
 	s.logList = widget.NewList(
 		func() int { return len(s.r.log) },
 		func() fyne.CanvasObject {
-			return newColumns(80, 52, 150, 190, 130, 140, 70, 0)
+			return newEndpointLogColumns()
 		},
 		func(id widget.ListItemID, o fyne.CanvasObject) {
 			n := len(s.r.log)
@@ -305,16 +258,16 @@ func newEndpointScreen(e *env) *endpointScreen {
 			c := s.r.log[n-1-id]
 			cols := o.(*columns)
 			target := c.Target
-			outcome := c.Outcome
-			if c.Error != "" {
-				outcome = c.Error
+			// c.Error is a code, or the backend's words on the Ark route
+			outcome, imp := outcomeLabel(c.Outcome, c.Error)
+			if c.Status >= 400 && imp == widget.SuccessImportance {
+				imp = widget.DangerImportance
 			}
 			cols.set(c.Time.Format("15:04:05"), fmt.Sprint(c.Status), c.Method+" "+c.Path, c.Action, c.Source, target,
 				fmt.Sprintf(L("%d ms"), c.Latency.Milliseconds()), outcome)
-			if c.Status >= 400 || c.Outcome == core.OutcomeError {
-				cols.importance(1, widget.DangerImportance).importance(7, widget.DangerImportance)
-			} else {
-				cols.importance(1, widget.SuccessImportance)
+			cols.importance(1, imp)
+			if imp != widget.SuccessImportance {
+				cols.importance(7, imp)
 			}
 			cols.show()
 		},
@@ -337,8 +290,8 @@ func (s *endpointScreen) content() fyne.CanvasObject {
 	top := container.NewVBox(heading(L("Local endpoint")), form, controls, s.errLabel, s.notice, widget.NewSeparator())
 
 	routes := container.NewVBox(heading(L("Routes")), s.routeBox)
-	logHeader := newColumns(80, 52, 150, 190, 130, 140, 70, 0)
-	logHeader.set(L("Time"), L("Status"), L("Request"), L("Action"), L("Source"), L("Target"), L("Latency"), L("Outcome")).bold(-1).show()
+	logHeader := newEndpointLogColumns()
+	logHeader.set(endpointLogTitles()...).bold(-1).show()
 	logPane := container.NewBorder(container.NewVBox(heading(L("Calls (last 500)")), logHeader), nil, nil, nil,
 		container.NewStack(s.logList, container.NewCenter(s.logEmpty)))
 	split := container.NewVSplit(container.NewVScroll(routes), logPane)
@@ -464,7 +417,7 @@ func (s *endpointScreen) applyFields() error {
 
 func (s *endpointScreen) onStart() {
 	if err := s.applyFields(); err != nil {
-		s.r.lastErr = err.Error()
+		s.r.lastErr = errorText(err)
 		s.refresh()
 		return
 	}
@@ -516,105 +469,10 @@ func setEnabled(on bool, ws ...fyne.Disableable) {
 	}
 }
 
-// columns is a row of truncating labels with fixed widths; a width of 0 takes what is left.
-type columns struct {
-	widget.BaseWidget
-	widths []float32
-	labels []*widget.Label
-	box    *fyne.Container
+func newEndpointLogColumns() *columns {
+	return newColumns(80, 52, 150, 190, 130, 140, 70, 0).titled(endpointLogTitles()...)
 }
 
-func newColumns(widths ...float32) *columns {
-	c := &columns{widths: widths}
-	objs := make([]fyne.CanvasObject, len(widths))
-	c.labels = make([]*widget.Label, len(widths))
-	for i := range c.labels {
-		l := widget.NewLabel("")
-		l.Truncation = fyne.TextTruncateEllipsis
-		c.labels[i] = l
-		objs[i] = l
-	}
-	c.box = container.New(&columnsLayout{widths: widths}, objs...)
-	c.ExtendBaseWidget(c)
-	return c
-}
-
-func (c *columns) CreateRenderer() fyne.WidgetRenderer { return widget.NewSimpleRenderer(c.box) }
-
-// set fills the columns in order and resets their importance; follow with importance calls,
-// then show. Labels are refreshed every time (a theme change must reach rows whose text did
-// not change).
-func (c *columns) set(texts ...string) *columns {
-	for i, l := range c.labels {
-		l.Text = ""
-		if i < len(texts) {
-			l.Text = texts[i]
-		}
-		l.Importance = widget.MediumImportance
-	}
-	return c
-}
-
-func (c *columns) importance(i int, imp widget.Importance) *columns {
-	c.labels[i].Importance = imp
-	return c
-}
-
-// show refreshes the row after set.
-func (c *columns) show() {
-	for _, l := range c.labels {
-		l.Refresh()
-	}
-}
-
-// bold makes column i bold (all columns when i < 0).
-func (c *columns) bold(i int) *columns {
-	for j, l := range c.labels {
-		if i < 0 || i == j {
-			l.TextStyle.Bold = true
-		}
-	}
-	return c
-}
-
-type columnsLayout struct{ widths []float32 }
-
-const minFlexWidth = 80
-
-func (l *columnsLayout) MinSize(objs []fyne.CanvasObject) fyne.Size {
-	w, h := float32(0), float32(0)
-	for i, o := range objs {
-		h = max(h, o.MinSize().Height)
-		if l.widths[i] > 0 {
-			w += l.widths[i]
-		} else {
-			w += minFlexWidth
-		}
-	}
-	return fyne.NewSize(w, h)
-}
-
-func (l *columnsLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
-	fixed, flex := float32(0), 0
-	for _, w := range l.widths {
-		if w > 0 {
-			fixed += w
-		} else {
-			flex++
-		}
-	}
-	flexW := float32(minFlexWidth)
-	if flex > 0 {
-		flexW = max((size.Width-fixed)/float32(flex), minFlexWidth)
-	}
-	x := float32(0)
-	for i, o := range objs {
-		w := l.widths[i]
-		if w <= 0 {
-			w = flexW
-		}
-		o.Move(fyne.NewPos(x, 0))
-		o.Resize(fyne.NewSize(w, size.Height))
-		x += w
-	}
+func endpointLogTitles() []string {
+	return translate([]string{"Time", "Status", "Request", "Action", "Source", "Target", "Latency", "Outcome"})
 }

@@ -1,72 +1,18 @@
 package ui
 
 import (
-	"bytes"
-	"context"
-	"encoding/json"
 	"fmt"
-	"io"
 	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"ucbi-console/core"
 	"ucbi-console/store"
 )
-
-func init() {
-	registerScreen(30, "history", "History", navIcon(theme.IconNameHistory), func(e *env) screen { return newHistoryScreen(e) })
-	addZH(map[string]string{
-		"All sources":              "全部消息源",
-		"All origins":              "全部来源",
-		"All outcomes":             "全部结果",
-		"Succeeded":                "成功",
-		"Failed":                   "失败",
-		"Action (exact)":           "动作（精确）",
-		"Target (group:123)":       "目标（group:123）",
-		"Search text":              "搜索文本",
-		"Refresh":                  "刷新",
-		"Export…":                  "导出…",
-		"Loading…":                 "正在加载…",
-		"Loading more…":            "正在加载更多…",
-		"Searching older calls…":   "正在查找更早的调用…",
-		"No calls match.":          "没有匹配的调用。",
-		"No calls recorded yet.":   "尚无调用记录。",
-		"%d of %d calls loaded":    "已加载 %d / %d 条调用",
-		"%d matching calls loaded": "已加载 %d 条匹配的调用",
-		" (scroll for more)":       "（向下滚动加载更多）",
-		"Select a call to see its request and response.": "选择一条调用以查看请求和响应。",
-		"Origin":                     "来源",
-		"Message":                    "消息",
-		"Message ID":                 "消息 ID",
-		"Error":                      "错误",
-		"Retcode":                    "返回码",
-		"Response":                   "响应",
-		"Send again":                 "再次发送",
-		"Save as context":            "保存为上下文",
-		"Copy request":               "复制请求",
-		"Copy response":              "复制响应",
-		"Sending…":                   "正在发送…",
-		"Sent again: %s":             "已再次发送：%s",
-		"Sent again.":                "已再次发送。",
-		"Sending again failed: %s":   "再次发送失败：%s",
-		"Send again %s to %s?":       "再次发送 %s 到 %s？",
-		"Exporting…":                 "正在导出…",
-		"Exported %d calls to %s":    "已导出 %d 条调用到 %s",
-		"Export failed: %s":          "导出失败：%s",
-		"(truncated)":                "（已截断）",
-		"(none)":                     "（无）",
-		"Cannot count the calls: %s": "无法统计调用数：%s",
-		"%.0f s":                     "%.0f 秒",
-		"%.1f s":                     "%.1f 秒",
-		"%d ms":                      "%d 毫秒",
-	})
-}
 
 // historyPage is how many rows one store read brings.
 const historyPage = 200
@@ -196,10 +142,11 @@ func newHistoryScreen(e *env) *historyScreen {
 
 func (s *historyScreen) content() fyne.CanvasObject {
 	refresh := widget.NewButtonWithIcon(L("Refresh"), theme.ViewRefreshIcon(), s.reload)
-	filters := container.NewGridWithColumns(6, s.source, s.origin, s.action, s.target, s.outcome, s.text)
+	// Two rows of three: six in a row need more than a 1024 px window has.
+	filters := container.NewGridWithColumns(3, s.source, s.origin, s.outcome, s.action, s.target, s.text)
 	bar := container.NewBorder(nil, nil, nil, container.NewHBox(refresh, s.exportBtn), filters)
 	header := newHistoryColumns()
-	header.set(L("Time"), L("Origin"), L("Source"), L("Action"), L("Target"), L("Outcome"), L("Latency"), L("Message")).bold(-1).show()
+	header.set(historyTitles()...).bold(-1).show()
 	listPane := container.NewBorder(header, s.count, nil, nil,
 		container.NewStack(s.list, container.NewCenter(s.empty)))
 
@@ -235,7 +182,11 @@ func (s *historyScreen) content() fyne.CanvasObject {
 }
 
 func newHistoryColumns() *columns {
-	return newColumns(118, 64, 120, 175, 150, 140, 64, 0)
+	return newColumns(118, 64, 120, 175, 150, 140, 64, 0).titled(historyTitles()...)
+}
+
+func historyTitles() []string {
+	return translate([]string{"Time", "Origin", "Source", "Action", "Target", "Outcome", "Latency", "Message"})
 }
 
 // shown refreshes with calls made while another screen was showing.
@@ -266,22 +217,16 @@ func (s *historyScreen) updateRow(id widget.ListItemID, c *columns) {
 		s.loadMore()
 	}
 	r := s.rows[id]
-	outcome := r.Outcome
+	outcome, imp := outcomeLabel(r.Outcome, r.ErrorCode)
 	msg := r.Message
-	if r.Outcome == core.OutcomeError {
-		if r.ErrorCode != "" {
-			outcome = r.ErrorCode
-		}
-		if r.Text != "" {
-			msg = r.Text
-		}
+	if r.Outcome == core.OutcomeError && r.Text != "" {
+		msg = r.Text
 	}
 	c.set(r.Time.Local().Format("01-02 15:04:05"), r.Origin, r.Source, r.Action, r.Target, outcome,
 		formatLatency(r.Latency()), oneLine(msg))
+	c.importance(5, imp)
 	if r.Outcome == core.OutcomeError {
-		c.importance(5, widget.DangerImportance).importance(7, widget.DangerImportance)
-	} else {
-		c.importance(5, widget.SuccessImportance)
+		c.importance(7, imp)
 	}
 	c.show()
 }
@@ -538,247 +483,6 @@ func (s *historyScreen) loadSources() {
 				}
 			}
 			s.source.Refresh()
-		}
-	})
-}
-
-// showDetail shows one call (nil: none).
-func (s *historyScreen) showDetail(r *core.HistoryRecord) {
-	s.sel = r
-	s.setNote(widget.MediumImportance, "")
-	if s.detailBox == nil {
-		return
-	}
-	if r == nil {
-		s.detailBox.Objects[0].Hide()
-		s.placeholder.Show()
-		return
-	}
-	s.detailBox.Objects[0].Show()
-	s.placeholder.Hide()
-	s.title.SetText(fmt.Sprintf("#%d  %s", r.Seq, r.Action))
-	outcome := r.Outcome
-	if r.Outcome == core.OutcomeError {
-		parts := []string{r.Outcome}
-		if r.ErrorCode != "" {
-			parts = append(parts, r.ErrorCode)
-		}
-		if r.Retcode != 0 {
-			parts = append(parts, fmt.Sprintf("retcode %d", r.Retcode))
-		}
-		outcome = strings.Join(parts, " · ")
-		if r.Text != "" {
-			outcome += "\n" + r.Text
-		}
-	}
-	vals := map[string]string{
-		"Time":       r.Time.Local().Format("2006-01-02 15:04:05.000"),
-		"Origin":     r.Origin,
-		"Source":     r.Source,
-		"Target":     r.Target,
-		"Outcome":    outcome,
-		"Latency":    formatLatency(r.Latency()),
-		"Message ID": r.MessageID,
-		"Message":    r.Message,
-	}
-	for k, v := range vals {
-		if v == "" {
-			v = "—"
-		}
-		s.metaVals[k].SetText(v)
-	}
-	if r.Outcome == core.OutcomeError {
-		s.metaVals["Outcome"].Importance = widget.DangerImportance
-	} else {
-		s.metaVals["Outcome"].Importance = widget.SuccessImportance
-	}
-	s.metaVals["Outcome"].Refresh()
-	s.request.SetText(clip(prettyJSON(r.Request)))
-	s.response.SetText(clip(prettyJSON(r.Response)))
-	if _, ok := ucbiRequest(*r); ok {
-		s.sendBtn.Enable()
-	} else {
-		s.sendBtn.Disable()
-	}
-	if _, ok := contextFromTarget(r.Target); ok {
-		s.saveCtxBtn.Enable()
-	} else {
-		s.saveCtxBtn.Disable()
-	}
-}
-
-// prettyJSON indents JSON (or shows it as it is when it is not JSON).
-func prettyJSON(raw json.RawMessage) string {
-	if len(bytes.TrimSpace(raw)) == 0 {
-		return L("(none)")
-	}
-	var buf bytes.Buffer
-	if err := json.Indent(&buf, raw, "", "  "); err != nil {
-		return string(raw)
-	}
-	return buf.String()
-}
-
-// clip keeps a label from holding megabytes.
-func clip(s string) string {
-	const maxShown = 20000
-	if len(s) <= maxShown {
-		return s
-	}
-	cut := maxShown
-	for cut > 0 && !isRuneStart(s[cut]) {
-		cut--
-	}
-	return s[:cut] + "\n… " + L("(truncated)")
-}
-
-func isRuneStart(b byte) bool { return b&0xC0 != 0x80 }
-
-// ucbiRequest returns the UCBI request a row recorded, when it is one that can be sent again:
-// only rows from UCBI callers (the GUI, the UCBI endpoint, the CLI) hold a UCBI request body.
-func ucbiRequest(r core.HistoryRecord) (core.Request, bool) {
-	switch r.Origin {
-	case core.OriginGUI, core.OriginUCBI, core.OriginCLI:
-	default:
-		return core.Request{}, false
-	}
-	if len(r.Request) == 0 {
-		return core.Request{}, false
-	}
-	req, err := core.DecodeRequest(r.Request)
-	if err != nil || req.Action == "" || req.Action != r.Action {
-		return core.Request{}, false
-	}
-	return req, true
-}
-
-func (s *historyScreen) onSendAgain() {
-	if s.sel == nil {
-		return
-	}
-	req, ok := ucbiRequest(*s.sel)
-	if !ok {
-		return
-	}
-	target := s.sel.Target
-	if target == "" {
-		target = s.sel.Source
-	}
-	s.e.confirm(L("Send again"), fmt.Sprintf(L("Send again %s to %s?"), req.Action, target), L("Send again"), func() {
-		s.sendAgain(req)
-	})
-}
-
-// setNote shows the line under the detail's buttons (hidden while empty, so the detail does not
-// scroll for nothing).
-func (s *historyScreen) setNote(imp widget.Importance, text string) {
-	s.note.Importance = imp
-	s.note.SetText(text)
-	if text == "" {
-		s.note.Hide()
-	} else {
-		s.note.Show()
-	}
-}
-
-// sendAgain re-runs a recorded request through the dispatcher (origin gui).
-func (s *historyScreen) sendAgain(req core.Request) {
-	d := s.e.deps.Dispatcher
-	s.sendBtn.Disable()
-	s.activity.Show()
-	s.activity.Start()
-	s.setNote(widget.MediumImportance, L("Sending…"))
-	s.e.run("history.sent", func() func() {
-		data, err := d.Call(context.Background(), core.OriginGUI, req)
-		return func() {
-			s.activity.Stop()
-			s.activity.Hide()
-			if s.sel != nil {
-				if _, ok := ucbiRequest(*s.sel); ok {
-					s.sendBtn.Enable()
-				} else {
-					s.sendBtn.Disable()
-				}
-			} else {
-				s.sendBtn.Disable()
-			}
-			if err != nil {
-				s.setNote(widget.DangerImportance, fmt.Sprintf(L("Sending again failed: %s"), errorText(err)))
-			} else {
-				if b, _ := json.Marshal(data); len(b) > 0 && string(b) != "null" && string(b) != "{}" {
-					s.setNote(widget.SuccessImportance, fmt.Sprintf(L("Sent again: %s"), clip(string(b))))
-				} else {
-					s.setNote(widget.SuccessImportance, L("Sent again."))
-				}
-			}
-			s.e.notify(topicHistory)
-		}
-	})
-}
-
-// contextFromTarget turns a history target ("group:123", "private:1", "user:1", "discuss:9")
-// into a context without routing (the caller adds via and source).
-func contextFromTarget(target string) (core.Context, bool) {
-	kind, id, ok := strings.Cut(target, ":")
-	if !ok || strings.TrimSpace(id) == "" {
-		return core.Context{}, false
-	}
-	cid := core.ID(strings.TrimSpace(id))
-	switch kind {
-	case core.TypeGroup:
-		return core.Context{Type: core.TypeGroup, GroupID: cid}, true
-	case core.TypePrivate, "user":
-		return core.Context{Type: core.TypePrivate, UserID: cid}, true
-	case core.TypeDiscuss:
-		return core.Context{Type: core.TypeDiscuss, DiscussID: cid}, true
-	}
-	return core.Context{}, false
-}
-
-func (s *historyScreen) onSaveContext() {
-	if s.sel != nil {
-		s.e.saveContextFrom(*s.sel)
-	}
-}
-
-func (s *historyScreen) onExport() {
-	d := dialog.NewFileSave(func(w fyne.URIWriteCloser, err error) {
-		if err != nil {
-			s.e.showError(err)
-			return
-		}
-		if w == nil {
-			return
-		}
-		s.exportTo(w, w.URI().Path())
-	}, s.e.win)
-	d.SetFileName("ucbi-history-" + time.Now().Format("20060102-150405") + ".jsonl")
-	d.Resize(fyne.NewSize(800, 560))
-	d.Show()
-}
-
-// exportTo writes the rows passing the current filter to w as JSON lines, off the UI goroutine.
-func (s *historyScreen) exportTo(w io.WriteCloser, name string) {
-	f := s.filter
-	s.exportBtn.Disable()
-	s.activity.Show()
-	s.activity.Start()
-	s.count.SetText(L("Exporting…"))
-	s.e.run("history.exported", func() func() {
-		n, err := s.e.deps.Store.ExportHistory(w, f)
-		if cerr := w.Close(); err == nil {
-			err = cerr
-		}
-		return func() {
-			s.exportBtn.Enable()
-			s.activity.Stop()
-			s.activity.Hide()
-			s.updateCount()
-			if err != nil {
-				s.e.showError(fmt.Errorf(L("Export failed: %s"), errorText(err)))
-				return
-			}
-			s.count.SetText(fmt.Sprintf(L("Exported %d calls to %s"), n, name))
 		}
 	})
 }

@@ -19,64 +19,6 @@ import (
 	"ucbi-console/core"
 )
 
-func init() {
-	addZH(map[string]string{
-		"Text":                               "文本",
-		"Image":                              "图片",
-		"At (mention)":                       "@ 提及",
-		"Face (*face)":                       "表情 (*face)",
-		"Reply (*reply)":                     "回复 (*reply)",
-		"Link":                               "链接",
-		"Location":                           "位置",
-		"Contact card (contact)":             "推荐联系人 (contact)",
-		"Group card (group)":                 "推荐群聊 (group)",
-		"Audio":                              "语音",
-		"Video":                              "视频",
-		"File":                               "文件",
-		"Raw *x (open-layer specific)":       "原始 *x（开放层专用）",
-		"Raw":                                "原始",
-		"Type your message…":                 "输入消息…",
-		"File path":                          "文件路径",
-		"Base64 data":                        "Base64 数据",
-		"Browse…":                            "浏览…",
-		"Paste":                              "粘贴",
-		"User id":                            "用户 ID",
-		"Pick…":                              "选择…",
-		"Everyone (@all)":                    "全体成员 (@all)",
-		"Face id":                            "表情 ID",
-		"Message id":                         "消息 ID",
-		"Title":                              "标题",
-		"Content":                            "内容",
-		"Image URL":                          "图片 URL",
-		"Latitude":                           "纬度",
-		"Longitude":                          "经度",
-		"Description":                        "描述",
-		"Group id":                           "群号",
-		"Type name":                          "类型名",
-		"Data (JSON object)":                 "数据（JSON 对象）",
-		"the clipboard holds no base64 data": "剪贴板中没有 base64 数据",
-		"the type name must start with * (e.g. *json)": "类型名必须以 * 开头（例如 *json）",
-		"the type name is empty":                       "类型名为空",
-		"data is not valid JSON: %v":                   "数据不是有效的 JSON：%v",
-		"data must be a JSON object, not %s":           "数据必须是 JSON 对象，而不是 %s",
-		"the message id is empty":                      "消息 ID 为空",
-		"the face id is empty":                         "表情 ID 为空",
-		"ids are digits only":                          "ID 只能包含数字",
-		"the base64 data is not valid base64":          "base64 数据无效",
-		"Segment %d (%s): %s":                          "第 %d 段（%s）：%s",
-		"latitude and longitude must be numbers":       "纬度和经度必须是数字",
-		"more than one value":                          "不止一个值",
-		"a string":                                     "字符串",
-		"a boolean":                                    "布尔值",
-		"an array":                                     "数组",
-		"an object":                                    "对象",
-		"a number":                                     "数字",
-		"Plain text":                                   "纯文本",
-		"Ctrl+Enter sends":                             "Ctrl+Enter 发送",
-		"Name of the segment type, starting with * (e.g. *json)": "段类型名，以 * 开头（例如 *json）",
-	})
-}
-
 // segmentKind is one entry of the "Add segment" menu.
 type segmentKind struct {
 	typ   string // UCBI segment type; "raw" for a free *x row
@@ -255,7 +197,11 @@ func newSegmentRow(host segmentHost, typ string) *segmentRow {
 
 	form := container.New(layout.NewFormLayout())
 	for _, f := range fieldsOf(typ) {
-		e := newComposeEntry(f.multiLine, L(f.placeholder), host.sendShortcut)
+		hint := L(f.placeholder)
+		if !strings.HasSuffix(f.placeholder, "…") {
+			hint = exampleHint(f.placeholder) // a value, shown as an example
+		}
+		e := newComposeEntry(f.multiLine, hint, host.sendShortcut)
 		if f.placeholder == "" {
 			e.PlaceHolder = ""
 		}
@@ -387,7 +333,7 @@ func (r *segmentRow) segment() (core.Segment, error) {
 		}
 	}
 	digits := func(key string) error {
-		if v := r.val(key); v != "" && !segIsDigits(v) {
+		if v := r.val(key); v != "" && !core.IsDigits(v) {
 			return errors.New(L("ids are digits only"))
 		}
 		return nil
@@ -519,18 +465,6 @@ func segJSONKind(v any) string {
 		return L("an object")
 	}
 	return L("a number")
-}
-
-func segIsDigits(s string) bool {
-	if s == "" {
-		return false
-	}
-	for _, c := range s {
-		if c < '0' || c > '9' {
-			return false
-		}
-	}
-	return true
 }
 
 // segPrettyJSON renders v as indented JSON without HTML escaping (so "<" stays readable).

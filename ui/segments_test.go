@@ -30,7 +30,7 @@ func TestComposeArkCardTranslations(t *testing.T) {
 			}
 			key, _ := strconv.Unquote(lit.Value)
 			i18nMu.RLock()
-			_, has := zh[key]
+			_, has := translation("zh", key)
 			i18nMu.RUnlock()
 			if !has {
 				t.Errorf("%s: L(%q) has no Chinese translation", fset.Position(lit.Pos()), key)
@@ -41,12 +41,12 @@ func TestComposeArkCardTranslations(t *testing.T) {
 	// the segment kinds and their field labels are translated through L(variable)
 	for _, k := range segmentKinds {
 		for _, key := range []string{k.label} {
-			if _, has := zh[key]; !has {
+			if _, has := translation("zh", key); !has {
 				t.Errorf("segment kind label %q has no translation", key)
 			}
 		}
 		for _, f := range fieldsOf(k.typ) {
-			if _, has := zh[f.label]; !has {
+			if _, has := translation("zh", f.label); !has {
 				t.Errorf("field label %q has no translation", f.label)
 			}
 		}

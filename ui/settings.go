@@ -5,29 +5,8 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 )
-
-func init() {
-	registerScreen(70, "settings", "Settings", navIcon(theme.IconNameSettings), func(e *env) screen { return newSettingsScreen(e) })
-	addZH(map[string]string{
-		"Appearance":                      "外观",
-		"Language":                        "语言",
-		"Theme":                           "主题",
-		"System language":                 "跟随系统",
-		"Data":                            "数据",
-		"Data directory":                  "数据目录",
-		"About":                           "关于",
-		"Version":                         "版本",
-		"Chinese text":                    "中文显示",
-		"System fonts (Fyne's fallback)":  "系统字体（Fyne 自动回退）",
-		"Loaded from %s":                  "从 %s 加载",
-		"Shortcuts":                       "快捷键",
-		"Ctrl+1 … Ctrl+%d switch screens": "Ctrl+1 … Ctrl+%d 切换页面",
-		"UCBI Console sends messages through your QQ bot backends (OneBot 11) and serves the UCBI API to your bots.": "UCBI 控制台通过你的 QQ 机器人后端（OneBot 11）发送消息，并为你的机器人提供 UCBI 接口。",
-	})
-}
 
 // Language choices, in the order of the select.
 var languageCodes = []string{"system", "en", "zh"}

@@ -8,7 +8,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
@@ -19,46 +18,6 @@ import (
 	"ucbi-console/core"
 	"ucbi-console/core/onebot"
 )
-
-func init() {
-	registerScreen(50, "sources", "Sources", navIcon(theme.IconNameStorage), func(e *env) screen { return newSourcesScreen(e) })
-	addZH(map[string]string{
-		"Message sources": "消息源",
-		"Add":             "添加",
-		"No dispatcher: sources cannot be tested.": "没有调度器：无法测试消息源。",
-		"Remove":                          "删除",
-		"Check status":                    "检查状态",
-		"New source":                      "新消息源",
-		"Edit source %s":                  "编辑消息源 %s",
-		"ID":                              "ID",
-		"Via":                             "接入方式",
-		"URL":                             "地址",
-		"Flavor":                          "实现",
-		"Default source":                  "默认消息源",
-		"Timeout (seconds)":               "超时（秒）",
-		"Save":                            "保存",
-		"Test":                            "测试",
-		"Remove token":                    "移除令牌",
-		"Backend access token (optional)": "后端访问令牌（可选）",
-		"Unchanged (%s): type to replace": "不变（%s）：输入新令牌以替换",
-		"An id is required.":              "ID 不能为空。",
-		"The id must not contain spaces or slashes.": "ID 不能包含空格或斜杠。",
-		"A source with the id %q already exists.":    "ID 为 %q 的消息源已存在。",
-		"Choose a via.": "请选择接入方式。",
-		"The URL must start with http:// or https:// and name a host.": "地址必须以 http:// 或 https:// 开头并包含主机名。",
-		"The timeout must be a number of seconds from 1 to 600.":       "超时必须是 1 到 600 之间的秒数。",
-		"Saved %s.":             "已保存 %s。",
-		"Removed %s.":           "已删除 %s。",
-		"Remove the source %s?": "删除消息源 %s？",
-		"Its saved friend and group lists are removed too.": "同时会删除它缓存的好友和群列表。",
-		"Testing…":                           "正在测试…",
-		"Logged in as %s (%s) in %d ms":      "已登录：%s（%s），耗时 %d 毫秒",
-		"Save the source before testing it.": "请先保存消息源再测试。",
-		"No sources yet: add the OneBot 11 backend (NapCat, go-cqhttp, Lagrange, LLOneBot) you run.": "尚无消息源：添加你运行的 OneBot 11 后端（NapCat、go-cqhttp、Lagrange、LLOneBot）。",
-		"default":  "默认",
-		"no token": "无令牌",
-	})
-}
 
 // source status from probes and tests.
 const (
@@ -117,14 +76,14 @@ func newSourcesScreen(e *env) *sourcesScreen {
 
 	s.formTitle = heading("")
 	s.id = widget.NewEntry()
-	s.id.SetPlaceHolder("napcat")
+	s.id.SetPlaceHolder(exampleHint("napcat"))
 	vias := []string{onebot.Via}
 	if e.deps.Dispatcher != nil && len(e.deps.Dispatcher.Vias()) > 0 {
 		vias = e.deps.Dispatcher.Vias()
 	}
 	s.via = widget.NewSelect(vias, nil)
 	s.url = widget.NewEntry()
-	s.url.SetPlaceHolder("http://127.0.0.1:3000")
+	s.url.SetPlaceHolder(exampleHint("http://127.0.0.1:3000"))
 	s.token = widget.NewPasswordEntry()
 	// No "reveal" eye: a token is never shown in full. (nil would bring the eye back: the entry
 	// adds one to any password entry without an action item.)
@@ -133,7 +92,7 @@ func newSourcesScreen(e *env) *sourcesScreen {
 	s.flavor = widget.NewSelect(onebot.Flavors, nil)
 	s.isDefault = widget.NewCheck(L("Default source"), nil)
 	s.timeout = widget.NewEntry()
-	s.timeout.SetPlaceHolder(strconv.Itoa(int(core.DefaultTimeout / time.Second)))
+	s.timeout.SetPlaceHolder(fmt.Sprintf(L("Default: %d"), int(core.DefaultTimeout/time.Second)))
 	s.problems = widget.NewLabel("")
 	s.problems.Wrapping = fyne.TextWrapWord
 	s.problems.Importance = widget.DangerImportance
@@ -358,21 +317,10 @@ func (s *sourcesScreen) formSource() (core.Source, []string) {
 	if editing {
 		src.URL = restoreURLSecrets(src.URL, old.URL)
 	}
-	switch {
-	case src.ID == "":
-		problems = append(problems, L("An id is required."))
-	case strings.ContainsAny(src.ID, `/\`) || strings.IndexFunc(src.ID, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) >= 0:
-		problems = append(problems, L("The id must not contain spaces or slashes."))
-	case !editing:
+	if !editing && src.ID != "" {
 		if _, exists := s.find(src.ID); exists {
 			problems = append(problems, fmt.Sprintf(L("A source with the id %q already exists."), src.ID))
 		}
-	}
-	if src.Via == "" {
-		problems = append(problems, L("Choose a via."))
-	}
-	if u, err := url.Parse(src.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		problems = append(problems, L("The URL must start with http:// or https:// and name a host."))
 	}
 	if t := strings.TrimSpace(s.timeout.Text); t != "" {
 		sec, err := strconv.ParseFloat(t, 64)
@@ -391,7 +339,7 @@ func (s *sourcesScreen) formSource() (core.Source, []string) {
 	if editing {
 		src.Platform = old.Platform
 	}
-	return src, problems
+	return src, append(sourceProblems(src), problems...)
 }
 
 func (s *sourcesScreen) onSave() {

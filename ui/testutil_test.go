@@ -260,6 +260,20 @@ func (r *rig) shortcut(i int) {
 	r.ui(action)
 }
 
+// arkCard opens Ark and makes the card of QQ number id (the backend must answer).
+func (r *rig) arkCard(id string) *arkScreen {
+	r.t.Helper()
+	s := r.open("ark").(*arkScreen)
+	r.ui(func() {
+		s.kind.SetSelected(L("QQ number"))
+		s.idEntry.SetText("")
+		test.Type(s.idEntry, id)
+	})
+	r.tap(s.genBtn)
+	r.wait("ark.generate")
+	return s
+}
+
 // walk visits every visible object under o (widgets through their renderers).
 func walk(o fyne.CanvasObject, fn func(fyne.CanvasObject)) {
 	if o == nil || !o.Visible() {

@@ -7,14 +7,6 @@ import (
 	"fyne.io/fyne/v2/theme"
 )
 
-func init() {
-	addZH(map[string]string{
-		"System": "跟随系统",
-		"Light":  "浅色",
-		"Dark":   "深色",
-	})
-}
-
 // Theme modes saved under "ui.theme".
 const (
 	themeSystem = "system"
@@ -50,7 +42,16 @@ func (t *appTheme) variant(v fyne.ThemeVariant) fyne.ThemeVariant {
 }
 
 func (t *appTheme) Color(n fyne.ThemeColorName, v fyne.ThemeVariant) color.Color {
-	return theme.DefaultTheme().Color(n, t.variant(v))
+	v = t.variant(v)
+	if n == theme.ColorNamePlaceHolder {
+		// Fyne's placeholder grey is close enough to text that an example ("napcat") reads as
+		// a filled field; hints are paler, further from the text colour in both variants.
+		if v == theme.VariantDark {
+			return color.NRGBA{R: 0x7c, G: 0x7c, B: 0x7c, A: 0xff}
+		}
+		return color.NRGBA{R: 0xa6, G: 0xa6, B: 0xa6, A: 0xff}
+	}
+	return theme.DefaultTheme().Color(n, v)
 }
 
 func (t *appTheme) Font(s fyne.TextStyle) fyne.Resource {

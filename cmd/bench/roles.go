@@ -17,8 +17,8 @@ import (
 	"strings"
 	"time"
 
-	"ucbi-console/core"
 	"ucbi-console/cli"
+	"ucbi-console/core"
 	"ucbi-console/core/endpoint"
 	"ucbi-console/core/onebot"
 	"ucbi-console/core/onebot/onebottest"

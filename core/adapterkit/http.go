@@ -3,8 +3,7 @@
 // logging, Bearer token), transport failures as *core.Error values that never show the token or
 // the URL's query, and small readers of loosely typed JSON (ids, times, flat event data).
 //
-// core/onebot predates it and has its own copy of this logic; the OneBot 12 and Openwx adapters
-// use this one.
+// The OneBot 11, OneBot 12 and Openwx adapters all use it: one copy of this logic.
 package adapterkit
 
 import (
@@ -95,6 +94,10 @@ func (e Endpoint) Redact(s string) string {
 func NewClient(src core.Source, timeout time.Duration) *resty.Client {
 	noRedirect := resty.RedirectPolicyFunc(func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse })
 	c := resty.NewWithClient(&http.Client{})
+	if t, ok := c.GetClient().Transport.(*http.Transport); ok {
+		// resty keeps GOMAXPROCS+1 idle connections per host: concurrent calls would redial.
+		t.MaxIdleConnsPerHost = 64
+	}
 	c.SetTimeout(timeout)
 	c.SetRetryCount(0)
 	c.SetLogger(quietLogger{})

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"ucbi-console/core"
+	"ucbi-console/internal/testwait"
 )
 
 // While one commit is in flight, everything that arrives waits for the next one, together:
@@ -227,7 +228,7 @@ func TestSourceUpDownStoresMetaEventsOnChangeOnly(t *testing.T) {
 	if !up || !known || since.IsZero() {
 		t.Errorf("Live = %v %v %v", up, since, known)
 	}
-	eventually(t, "three meta events stored", func() bool { return log.Len() == 3 })
+	testwait.Until(t, "three meta events stored", func() bool { return log.Len() == 3 })
 }
 
 func TestSubscriptionCatchesUpThenGoesLive(t *testing.T) {

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"ucbi-console/core"
+	"ucbi-console/internal/testwait"
 )
 
 // consumer is a POST-URL application: it records what it acknowledged.
@@ -118,13 +119,13 @@ func TestPostDelivererSignsOrdersRetriesAndReplies(t *testing.T) {
 	}
 	stop := runDeliverer(d)
 	defer stop()
-	eventually(t, "two failed attempts", func() bool {
+	testwait.Until(t, "two failed attempts", func() bool {
 		c.mu.Lock()
 		defer c.mu.Unlock()
 		return c.attempts >= 2
 	})
 	c.up.Store(true)
-	eventually(t, "3 deliveries", func() bool { return len(c.received()) == 3 })
+	testwait.Until(t, "3 deliveries", func() bool { return len(c.received()) == 3 })
 	for i, ev := range c.received() {
 		if ev.ID != uint64(i+1) {
 			t.Errorf("delivery %d has id %d", i, ev.ID)
@@ -135,7 +136,7 @@ func TestPostDelivererSignsOrdersRetriesAndReplies(t *testing.T) {
 		t.Errorf("%d bad signatures", c.badSig)
 	}
 	c.mu.Unlock()
-	eventually(t, "the reply and the count", func() bool {
+	testwait.Until(t, "the reply and the count", func() bool {
 		replier.mu.Lock()
 		defer replier.mu.Unlock()
 		return len(replier.replies) == 1 && in.Stats().Consumers["post "+core.Source{URL: c.srv.URL + "/hook?x"}.ShownURL()].Cursor == 3
@@ -176,7 +177,7 @@ func TestPostConsumerDownThenUpGetsEverythingFromItsCursor(t *testing.T) {
 	}
 	submit(0, 5)
 	stop := runDeliverer(NewPostDeliverer(in, c.srv.URL, fastPost("")))
-	eventually(t, "first 5 acknowledged", func() bool {
+	testwait.Until(t, "first 5 acknowledged", func() bool {
 		return in.Stats().Consumers["post "+c.srv.URL].Cursor == 5
 	})
 	stop() // the console stops; the cursor is saved
@@ -188,20 +189,20 @@ func TestPostConsumerDownThenUpGetsEverythingFromItsCursor(t *testing.T) {
 	submit(5, 10)
 	stop = runDeliverer(NewPostDeliverer(in, c.srv.URL, fastPost(""))) // "after a restart"
 	defer stop()
-	eventually(t, "attempts while the consumer is down", func() bool {
+	testwait.Until(t, "attempts while the consumer is down", func() bool {
 		c.mu.Lock()
 		defer c.mu.Unlock()
 		return c.attempts >= 8
 	})
 	submit(10, 12)
 	c.up.Store(true)
-	eventually(t, "all 12 delivered", func() bool { return len(c.received()) == 12 })
+	testwait.Until(t, "all 12 delivered", func() bool { return len(c.received()) == 12 })
 	for i, ev := range c.received() {
 		if ev.ID != uint64(i+1) {
 			t.Fatalf("delivery %d has id %d: redelivered or out of order", i, ev.ID)
 		}
 	}
-	eventually(t, "cursor saved at 12", func() bool { cur, _ := log.Cursor(CursorName(c.srv.URL)); return cur == 12 })
+	testwait.Until(t, "cursor saved at 12", func() bool { cur, _ := log.Cursor(CursorName(c.srv.URL)); return cur == 12 })
 }
 
 func TestSignatureCheck(t *testing.T) {

@@ -13,6 +13,7 @@ import (
 	"github.com/coder/websocket"
 
 	"ucbi-console/core"
+	"ucbi-console/internal/testwait"
 )
 
 // startManager runs a Manager mounted on a real server until the test ends.
@@ -145,7 +146,7 @@ func TestReverseWebSocketEventsActionsAndReplacement(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "the source is up", func() bool { up, _, _ := m.Intake.Live("napcat"); return up })
+	testwait.Until(t, "the source is up", func() bool { up, _, _ := m.Intake.Live("napcat"); return up })
 	for n := range 3 {
 		if err := first.Write(ctx, websocket.MessageText, msg("ws", n)); err != nil {
 			t.Fatal(err)
@@ -155,7 +156,7 @@ func TestReverseWebSocketEventsActionsAndReplacement(t *testing.T) {
 	_ = first.Write(ctx, websocket.MessageText, []byte("garbage"))
 	_ = first.Write(ctx, websocket.MessageText, []byte(`{"hello":1}`))
 	_ = first.Write(ctx, websocket.MessageText, msg("ws", 3))
-	eventually(t, "up + 4 events stored", func() bool { return log.Len() == 5 })
+	testwait.Until(t, "up + 4 events stored", func() bool { return log.Len() == 5 })
 	fails := m.Intake.Stats().Sources["napcat"].DecodeFailures
 	if fails[ReasonNotJSON] != 1 || fails[ReasonNotEvent] != 1 {
 		t.Errorf("decode failures = %v", fails)
@@ -201,7 +202,7 @@ func TestReverseWebSocketEventsActionsAndReplacement(t *testing.T) {
 		t.Fatalf("first link: %v, want closed with 1001", err)
 	}
 	_ = second.Write(ctx, websocket.MessageText, msg("ws", 5))
-	eventually(t, "the event over the second link", func() bool { return log.Len() == 7 })
+	testwait.Until(t, "the event over the second link", func() bool { return log.Len() == 7 })
 	if got := metaEvents(t, log); len(got) != 1 || got[0] != core.MetaSourceUp {
 		t.Fatalf("meta events %v, want one up", got)
 	}
@@ -214,8 +215,8 @@ func TestReverseWebSocketEventsActionsAndReplacement(t *testing.T) {
 	}
 
 	second.Close(websocket.StatusNormalClosure, "bye")
-	eventually(t, "the source is down", func() bool { up, _, _ := m.Intake.Live("napcat"); return !up })
-	eventually(t, "down stored", func() bool { g := metaEvents(t, log); return len(g) == 2 && g[1] == core.MetaSourceDown })
+	testwait.Until(t, "the source is down", func() bool { up, _, _ := m.Intake.Live("napcat"); return !up })
+	testwait.Until(t, "down stored", func() bool { g := metaEvents(t, log); return len(g) == 2 && g[1] == core.MetaSourceDown })
 	if _, err := m.Reverse.Caller("napcat").Call(ctx, "get_status", nil); core.AsError(err).Code != core.CodeBackendDown {
 		t.Fatalf("call without a link: %v", err)
 	}
@@ -240,7 +241,7 @@ func TestOneBotPathFindsTheSourceBySelfID(t *testing.T) {
 		t.Fatal(err)
 	}
 	_ = c.Write(ctx, websocket.MessageText, msg("b", 0))
-	eventually(t, "b's event", func() bool { return m.Intake.Stats().Sources["b"].EventsIn == 2 }) // up + event
+	testwait.Until(t, "b's event", func() bool { return m.Intake.Stats().Sources["b"].EventsIn == 2 }) // up + event
 	// An Event-only link takes no actions.
 	if m.Reverse.Connected("b") {
 		t.Error("an Event link counted as an action link")
@@ -261,8 +262,8 @@ func TestReverseCallTimesOutAndSilentLinkGoesDown(t *testing.T) {
 	if core.AsError(err).Code != core.CodeBackendTimeout {
 		t.Fatalf("call: %v, want a timeout", err)
 	}
-	eventually(t, "the silent link is down", func() bool { up, _, known := m.Intake.Live("slow"); return known && !up })
-	eventually(t, "down stored", func() bool { return len(metaEvents(t, log)) == 2 })
+	testwait.Until(t, "the silent link is down", func() bool { up, _, known := m.Intake.Live("slow"); return known && !up })
+	testwait.Until(t, "down stored", func() bool { return len(metaEvents(t, log)) == 2 })
 	evs, _ := log.EventsAfter(0, 0)
 	var d core.MetaEventData
 	_ = json.Unmarshal(evs[len(evs)-1].Event.Data, &d)

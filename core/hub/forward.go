@@ -6,9 +6,8 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/coder/websocket"
-
 	"ucbi-console/core"
+	"ucbi-console/core/link"
 )
 
 // IsUpgrade says whether r asks for a WebSocket (Connection: upgrade, Upgrade: websocket), so
@@ -87,11 +86,12 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	conn, err := websocket.Accept(w, r, &websocket.AcceptOptions{OriginPatterns: h.opts.OriginPatterns})
+	s := h.newSession(e, src, role, r.RemoteAddr)
+	conn, err := link.Accept(w, r, s.connOptions())
 	if err != nil {
 		return // Accept has answered the request
 	}
-	s := h.newSession(e, conn, src, role, r.RemoteAddr)
+	s.conn = conn
 	s.run(e.ctx)
 }
 

@@ -8,8 +8,9 @@
 // runs a raw OneBot 11 action and records it (Actions) and the message sources (Sources). The
 // coordinator wires those to core/events, the dispatcher and the source store.
 //
-// Every bot connection has its own bounded queue and one writer goroutine; a bot that cannot
-// keep up is closed with a reason instead of slowing the others.
+// Every bot connection is a link.Conn — its own bounded queue and one writer goroutine — and a
+// ws-reverse bot is dialled by a link.Client, with the backoff every link of the console uses; a
+// bot that cannot keep up is closed with a reason instead of slowing the others.
 package hub
 
 import (
@@ -74,7 +75,6 @@ const (
 	DefaultHeartbeat    = 30 * time.Second
 	maxFrameBytes       = 2 * core.MaxBodyBytes // an action frame: params up to a body's size, plus echo
 	userAgent           = "OneBot/11 UCBI-Console"
-	closeReasonMaxBytes = 123
 )
 
 // Options configure a Hub. Feed, Actions and Sources are required.

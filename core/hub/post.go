@@ -14,6 +14,7 @@ import (
 	"net/url"
 
 	"ucbi-console/core"
+	"ucbi-console/core/link"
 	"ucbi-console/core/onebot"
 )
 
@@ -23,12 +24,12 @@ import (
 // since an open layer does not wait for its bots either.
 func (h *Hub) runPost(e *botEntry) {
 	ctx := e.ctx
-	bo := newBackoff(h.opts.ReconnectMin, h.opts.ReconnectMax)
+	bo := link.Backoff{Min: h.opts.ReconnectMin, Max: h.opts.ReconnectMax}
 	for ctx.Err() == nil {
 		if err := h.postEvents(ctx, e); err != nil && ctx.Err() == nil {
 			e.fail(err)
 		}
-		if !bo.wait(ctx) {
+		if !bo.Wait(ctx) {
 			return
 		}
 	}

@@ -4,91 +4,75 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"net/http"
-	"time"
-
-	"github.com/coder/websocket"
+	"sync"
+	"sync/atomic"
 
 	"ucbi-console/core"
+	"ucbi-console/core/link"
 )
 
-// backoff is a capped, jittered exponential delay: each wait is a random time in (d/2, d],
-// d doubling from min up to max. (core/link has the same idea for the console's own links;
-// the two should become one once both are merged.)
-type backoff struct {
-	min, max, next time.Duration
-}
-
-func newBackoff(min, max time.Duration) *backoff { return &backoff{min: min, max: max, next: min} }
-
-func (b *backoff) reset() { b.next = b.min }
-
-// wait sleeps for the next delay or until ctx ends (false then).
-func (b *backoff) wait(ctx context.Context) bool {
-	d := b.next
-	b.next = min(b.next*2, b.max)
-	if half := d / 2; half > 0 {
-		d = half + rand.N(half+1)
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return false
-	case <-t.C:
-		return true
-	}
-}
-
-// runReverse keeps a ws-reverse bot connected: dial, serve the session, and after it ends or a
-// dial fails, wait the backoff and dial again, until the bot is removed or the hub closes.
+// runReverse keeps a ws-reverse bot connected with a link.Client (capped, jittered backoff
+// between attempts) until the bot is removed or the hub closes. Each attempt first learns the
+// source and its self_id (Prepare); each connection is a session.
 func (h *Hub) runReverse(e *botEntry) {
-	ctx := e.ctx
-	bo := newBackoff(h.opts.ReconnectMin, h.opts.ReconnectMax)
-	for ctx.Err() == nil {
-		if err := h.dialOnce(ctx, e, bo); err != nil && ctx.Err() == nil {
-			e.fail(err)
-		}
-		if !bo.wait(ctx) {
-			return
-		}
-	}
-}
-
-// dialOnce dials the bot once and serves the connection until it ends.
-func (h *Hub) dialOnce(ctx context.Context, e *botEntry, bo *backoff) error {
-	src, err := h.source(e.cfg.Source)
+	var (
+		src      core.Source             // the source of the attempt being made (client goroutine only)
+		cur      atomic.Pointer[session] // the live connection's session
+		sessions sync.WaitGroup          // sessions still finishing
+		upNow    bool                    // OnState: a session is up (client goroutine only)
+	)
+	client, err := link.NewClient(link.ClientConfig{
+		URL:        e.cfg.URL,
+		Token:      e.cfg.Token,
+		Header:     http.Header{"X-Client-Role": {roleUniversal}, "User-Agent": {userAgent}},
+		HTTPClient: h.opts.HTTPClient,
+		MinBackoff: h.opts.ReconnectMin, MaxBackoff: h.opts.ReconnectMax,
+		DialTimeout: h.opts.DialTimeout,
+		Prepare: func(ctx context.Context) (http.Header, error) {
+			var err error
+			if src, err = h.source(e.cfg.Source); err != nil {
+				return nil, fmt.Errorf("the bot's message source is not available: %v", core.AsError(err).Message)
+			}
+			selfID, err := h.awaitSelfID(ctx, e, src)
+			if err != nil {
+				return nil, err
+			}
+			return http.Header{"X-Self-Id": {selfID}}, nil
+		},
+		Conn: link.ConnOptions{OnFrame: func(c *link.Conn, frame []byte) {
+			if s := cur.Load(); s != nil && s.conn == c {
+				s.frame(c, frame)
+			}
+		}},
+		OnConnect: func(c *link.Conn) {
+			s := h.newSession(e, src, roleUniversal, shownURL(e.cfg.URL))
+			s.conn = c
+			cur.Store(s)
+			sessions.Add(1)
+			go func() {
+				defer sessions.Done()
+				s.run(e.ctx)
+			}()
+		},
+		OnState: func(st link.State) {
+			switch {
+			case st.Up:
+				upNow = true
+			case upNow:
+				upNow = false // the session records why it ended
+			case st.Reason != "closed":
+				e.fail(errors.New(st.Reason))
+			}
+		},
+	})
 	if err != nil {
-		return fmt.Errorf("the bot's message source is not available: %v", core.AsError(err).Message)
+		e.fail(err)
+		return
 	}
-	selfID, err := h.awaitSelfID(ctx, e, src)
-	if err != nil {
-		return err
-	}
-	hdr := http.Header{}
-	hdr.Set("X-Self-ID", selfID)
-	hdr.Set("X-Client-Role", roleUniversal)
-	hdr.Set("User-Agent", userAgent)
-	if e.cfg.Token != "" {
-		hdr.Set("Authorization", "Bearer "+e.cfg.Token)
-	}
-	dctx, cancel := context.WithTimeout(ctx, h.opts.DialTimeout)
-	conn, resp, err := websocket.Dial(dctx, e.cfg.URL, &websocket.DialOptions{HTTPClient: h.opts.HTTPClient, HTTPHeader: hdr})
-	cancel()
-	if err != nil {
-		if resp != nil && resp.StatusCode != http.StatusSwitchingProtocols {
-			return fmt.Errorf("the bot refused the connection to %s: HTTP %d", shownURL(e.cfg.URL), resp.StatusCode)
-		}
-		return fmt.Errorf("cannot connect to %s: %v", shownURL(e.cfg.URL), err)
-	}
-	bo.reset()
-	s := h.newSession(e, conn, src, roleUniversal, shownURL(e.cfg.URL))
-	s.run(ctx)
-	if code, reason := s.endState(); code != closeNormal && code != closeGoingAway && reason != "" {
-		return errors.New(reason)
-	}
-	return nil
+	<-e.ctx.Done()
+	client.Close()
+	sessions.Wait()
 }
 
 // awaitSelfID is the source's self_id for X-Self-ID, which bots insist on (Koishi closes a

@@ -5,11 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/coder/websocket"
 
 	"ucbi-console/core"
+	"ucbi-console/core/link"
 )
 
 // Close codes the hub ends a bot's WebSocket with (RFC 6455).
@@ -28,124 +30,118 @@ const (
 	roleEvent     = "Event"     // events only (GET /event)
 )
 
-// session is one bot WebSocket, accepted (ws) or dialled (ws-reverse). Only the writer
-// goroutine writes to conn; the reader answers actions through replies, the pump hands events
-// through queue, and whoever decides the session is over calls end.
+// session is one bot WebSocket, accepted (ws) or dialled (ws-reverse), on a link.Conn: its one
+// writer and bounded queue carry the connect event, events, heartbeats and action replies; its
+// reader hands the bot's frames to frame. A bot too slow for its queue is closed with a reason.
 type session struct {
 	hub    *Hub
 	bot    *botEntry
-	conn   *websocket.Conn
+	conn   *link.Conn
 	src    core.Source
 	role   string
 	since  time.Time
 	remote string
 
-	queue   chan []byte   // events waiting for the writer, bounded: overflow ends the session
-	replies chan []byte   // action replies; at most MaxInFlight are ever pending
-	slots   chan struct{} // one per action running
-
-	done      chan struct{} // closed by end
-	endOnce   sync.Mutex
-	ended     bool
-	endCode   int
-	endReason string
+	slots   chan struct{}  // one per action running
+	actions sync.WaitGroup // the actions running
+	ctx     context.Context
+	cancel  context.CancelFunc // ends ctx: the session is over
+	byHub   atomic.Bool        // the hub ended the session (operator, reload, shutdown, too slow)
 }
 
-func (h *Hub) newSession(e *botEntry, conn *websocket.Conn, src core.Source, role, remote string) *session {
-	conn.SetReadLimit(maxFrameBytes)
-	return &session{
-		hub: h, bot: e, conn: conn, src: src, role: role, since: time.Now(), remote: remote,
-		queue:   make(chan []byte, h.opts.QueueSize),
-		replies: make(chan []byte, h.opts.MaxInFlight),
-		slots:   make(chan struct{}, h.opts.MaxInFlight),
-		done:    make(chan struct{}),
+func (h *Hub) newSession(e *botEntry, src core.Source, role, remote string) *session {
+	s := &session{
+		hub: h, bot: e, src: src, role: role, since: time.Now(), remote: remote,
+		slots: make(chan struct{}, h.opts.MaxInFlight),
 	}
+	s.ctx, s.cancel = context.WithCancel(h.ctx)
+	return s
 }
 
-// end asks the session to close with a code and a reason; the first call wins.
+// connOptions configure the session's link.Conn. An API-only session carries no heartbeat
+// events, so a bot that stops answering pings is closed as silent instead.
+func (s *session) connOptions() link.ConnOptions {
+	o := link.ConnOptions{
+		WriteTimeout:   s.hub.opts.WriteTimeout,
+		QueueSize:      s.hub.opts.QueueSize,
+		ReadLimit:      maxFrameBytes,
+		OriginPatterns: s.hub.opts.OriginPatterns,
+		OnFrame:        s.frame,
+		OnClose:        func(*link.Conn, string) { s.cancel() },
+	}
+	if !s.carriesEvents() {
+		o.Silence = 2 * heartbeatInterval(s.src)
+	}
+	return o
+}
+
+// end closes the session with a code and a reason (the first reason wins), after the frames
+// already queued.
 func (s *session) end(code int, reason string) {
-	s.endOnce.Lock()
-	defer s.endOnce.Unlock()
-	if s.ended {
-		return
-	}
-	s.ended, s.endCode, s.endReason = true, code, truncateReason(reason)
-	close(s.done)
-}
-
-func (s *session) endState() (int, string) {
-	s.endOnce.Lock()
-	defer s.endOnce.Unlock()
-	return s.endCode, s.endReason
-}
-
-// truncateReason keeps a close reason within the 123 bytes a close frame allows, on a rune
-// boundary.
-func truncateReason(r string) string {
-	if len(r) <= closeReasonMaxBytes {
-		return r
-	}
-	cut := closeReasonMaxBytes
-	for cut > 0 && r[cut]&0xC0 == 0x80 {
-		cut--
-	}
-	return r[:cut]
+	s.byHub.Store(true)
+	s.conn.CloseWith(code, reason)
 }
 
 func (s *session) carriesEvents() bool  { return s.role != roleAPI }
 func (s *session) carriesActions() bool { return s.role != roleEvent }
 
-// run serves the session until it ends: the bot closes it, a write fails, the bot is too slow,
-// the operator disconnects it or the hub closes. It returns once every goroutine it started has.
+// run serves the session until the connection ends: the bot closes it, a write fails, the bot
+// is too slow, the operator disconnects it or ctx (the bot's life) ends. It returns once every
+// action it started has answered.
 func (s *session) run(ctx context.Context) {
-	ctx, cancel := context.WithCancel(ctx)
-	var wg sync.WaitGroup
 	defer func() {
-		cancel()
-		wg.Wait()
+		<-s.conn.Done()
+		s.cancel()
+		s.actions.Wait()
+		s.recordEnd()
 	}()
 	s.bot.add(s)
 	defer s.bot.remove(s)
 
 	var events <-chan core.StoredEvent
 	if s.carriesEvents() {
-		sub, err := s.hub.opts.Feed.Subscribe(ctx, s.src.ID)
+		sub, err := s.hub.opts.Feed.Subscribe(s.ctx, s.src.ID)
 		if err != nil {
 			s.bot.fail(fmt.Errorf("cannot follow the events of source %q: %v", s.src.ID, err))
-			s.closeConn(closeInternal, "the console cannot follow this source's events now")
+			s.end(closeInternal, "the console cannot follow this source's events now")
 			return
 		}
 		events = sub
+		if !s.push(lifecycleConnect(s.hub.selfID(s.src), time.Now())) {
+			return
+		}
 	}
-	// The reader's context outlives ctx until the close handshake is done: coder/websocket
-	// drops the connection without a close frame when a Read's context ends, and the bot must
-	// get the reason.
-	readCtx, stopReading := context.WithCancel(context.WithoutCancel(ctx))
-	defer stopReading()
-	wg.Add(2)
-	go func() { defer wg.Done(); s.read(readCtx, &wg) }()
-	go func() { defer wg.Done(); s.pump(ctx, events) }()
-	s.write(ctx)
-	code, reason := s.endState()
-	s.closeConn(code, reason)
+	s.pump(ctx, events)
 }
 
-// closeConn sends the close frame (waiting a few seconds at most for the bot's answer).
-func (s *session) closeConn(code int, reason string) {
-	_ = s.conn.Close(websocket.StatusCode(code), reason)
-}
-
-// pump moves the feed's events into the bounded queue without ever waiting on the bot: a full
-// queue ends the session with a reason, so a slow bot never slows the feed or other bots.
-func (s *session) pump(ctx context.Context, events <-chan core.StoredEvent) {
-	if events == nil {
+// recordEnd notes why a session the hub did not end ended, unless the bot closed it normally.
+func (s *session) recordEnd() {
+	if s.byHub.Load() {
 		return
+	}
+	if code, ok := s.conn.PeerClosed(); ok && (code == closeNormal || code == closeGoingAway) {
+		return
+	}
+	s.bot.fail(errors.New(s.conn.Reason()))
+}
+
+// pump moves the feed's events, and heartbeats, onto the connection's queue without ever
+// waiting on the bot: a full queue ends the session with a reason, so a slow bot never slows
+// the feed or other bots.
+func (s *session) pump(ctx context.Context, events <-chan core.StoredEvent) {
+	var tick <-chan time.Time
+	interval := heartbeatInterval(s.src)
+	if events != nil {
+		t := time.NewTicker(interval)
+		defer t.Stop()
+		tick = t.C
 	}
 	for {
 		select {
 		case <-ctx.Done():
+			s.end(closeGoingAway, "the console is shutting down")
 			return
-		case <-s.done:
+		case <-s.ctx.Done():
 			return
 		case ev, ok := <-events:
 			if !ok {
@@ -156,137 +152,58 @@ func (s *session) pump(ctx context.Context, events <-chan core.StoredEvent) {
 				continue
 			}
 			s.hub.learnSelfID(s.src.ID, ev.Raw)
-			select {
-			case s.queue <- ev.Raw:
-			default:
-				s.bot.drops.Add(1)
-				reason := fmt.Sprintf("too slow: %d events waiting; closing so other bots are not held up", cap(s.queue))
-				s.bot.fail(errors.New(reason))
-				s.end(closePolicy, reason)
-				return
-			}
-		}
-	}
-}
-
-// read takes the bot's frames and runs each action in its own goroutine (at most MaxInFlight
-// at once); bad frames are answered, never fatal.
-func (s *session) read(ctx context.Context, wg *sync.WaitGroup) {
-	for {
-		_, frame, err := s.conn.Read(ctx)
-		if err != nil {
-			st := websocket.CloseStatus(err)
-			switch {
-			case st == websocket.StatusNormalClosure || st == websocket.StatusGoingAway:
-				s.end(int(st), "")
-			case ctx.Err() != nil:
-			default:
-				select {
-				case <-s.done: // we closed it
-				default:
-					s.bot.fail(fmt.Errorf("connection lost: %v", err))
-				}
-				s.end(closeNormal, "")
-			}
-			return
-		}
-		action, params, echo, fault := parseFrame(frame)
-		switch {
-		case fault != "":
-			s.reply(failedEnvelope(RetcodeBadRequest, fault, echo))
-			continue
-		case !s.carriesActions():
-			s.reply(failedEnvelope(RetcodeForbidden, "forbidden: this connection carries events only (/event); send actions on / or /api", echo))
-			continue
-		}
-		select {
-		case s.slots <- struct{}{}:
-		case <-ctx.Done():
-			return
-		case <-s.done:
-			return
-		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			defer func() { <-s.slots }()
-			s.reply(s.hub.call(s.bot, s.src.ID, OriginOneBotWS, action, params, echo))
-		}()
-	}
-}
-
-// reply hands an answer to the writer; it never blocks for long since replies has room for
-// every action in flight (and bad-frame answers come from the reader, one at a time).
-func (s *session) reply(b []byte) {
-	select {
-	case s.replies <- b:
-	case <-s.done:
-	}
-}
-
-// write is the session's only writer: the connect event, then events, replies and heartbeats,
-// each with a deadline.
-func (s *session) write(ctx context.Context) {
-	interval := heartbeatInterval(s.src)
-	tick := time.NewTicker(interval)
-	defer tick.Stop()
-	send := func(b []byte) bool {
-		wctx, cancel := context.WithTimeout(ctx, s.hub.opts.WriteTimeout)
-		defer cancel()
-		if err := s.conn.Write(wctx, websocket.MessageText, b); err != nil {
-			select {
-			case <-s.done:
-			default:
-				s.bot.fail(fmt.Errorf("writing to the bot failed: %v", err))
-			}
-			s.end(closePolicy, "a write to the bot timed out")
-			return false
-		}
-		return true
-	}
-	if s.carriesEvents() && !send(lifecycleConnect(s.hub.selfID(s.src), time.Now())) {
-		return
-	}
-	for {
-		// Replies first: a bot waiting on an answer must not wait behind a burst of events.
-		select {
-		case b := <-s.replies:
-			if !send(b) {
-				return
-			}
-			continue
-		default:
-		}
-		select {
-		case <-ctx.Done():
-			s.end(closeGoingAway, "the console is shutting down")
-			return
-		case <-s.done:
-			return
-		case b := <-s.replies:
-			if !send(b) {
-				return
-			}
-		case raw := <-s.queue:
-			if !send(raw) {
+			if !s.push(ev.Raw) {
 				return
 			}
 			s.bot.sent(1)
-		case <-tick.C:
-			if s.carriesEvents() {
-				if !send(heartbeat(s.hub.selfID(s.src), interval, time.Now())) {
-					return
-				}
-				continue
-			}
-			pctx, cancel := context.WithTimeout(ctx, s.hub.opts.WriteTimeout)
-			err := s.conn.Ping(pctx)
-			cancel()
-			if err != nil && ctx.Err() == nil {
-				s.bot.fail(fmt.Errorf("the bot did not answer a ping: %v", err))
-				s.end(closePolicy, "no answer to ping")
+		case <-tick:
+			if !s.push(heartbeat(s.hub.selfID(s.src), interval, time.Now())) {
 				return
 			}
 		}
 	}
+}
+
+// push queues a frame for the bot without waiting; false when the session is over (closed, or
+// closed now because the bot is too slow).
+func (s *session) push(frame []byte) bool {
+	err := s.conn.Offer(frame)
+	if errors.Is(err, link.ErrQueueFull) {
+		s.bot.drops.Add(1)
+		reason := fmt.Sprintf("too slow: %d frames waiting; closing so other bots are not held up", s.hub.opts.QueueSize)
+		s.bot.fail(errors.New(reason))
+		s.end(closePolicy, reason)
+	}
+	return err == nil
+}
+
+// frame takes one frame of the bot (on the connection's reading goroutine) and runs its action
+// in its own goroutine, at most MaxInFlight at once (past that the reader waits, and so does
+// the bot); bad frames are answered, never fatal.
+func (s *session) frame(c *link.Conn, frame []byte) {
+	action, params, echo, fault := parseFrame(frame)
+	switch {
+	case fault != "":
+		s.reply(c, failedEnvelope(RetcodeBadRequest, fault, echo))
+		return
+	case !s.carriesActions():
+		s.reply(c, failedEnvelope(RetcodeForbidden, "forbidden: this connection carries events only (/event); send actions on / or /api", echo))
+		return
+	}
+	select {
+	case s.slots <- struct{}{}:
+	case <-s.ctx.Done():
+		return
+	}
+	s.actions.Add(1)
+	go func() {
+		defer s.actions.Done()
+		defer func() { <-s.slots }()
+		s.reply(c, s.hub.call(s.bot, s.src.ID, OriginOneBotWS, action, params, echo))
+	}()
+}
+
+// reply queues an answer for the bot, waiting for room while the session lasts.
+func (s *session) reply(c *link.Conn, b []byte) {
+	_ = c.Send(s.ctx, b)
 }

@@ -60,6 +60,18 @@ func maxBackoff(d time.Duration) time.Duration {
 	return d
 }
 
+// Wait sleeps for the next delay, or until ctx ends (false then).
+func (b *Backoff) Wait(ctx context.Context) bool {
+	t := time.NewTimer(b.Next())
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
 // Reset starts again from Min (after a link that stayed up).
 func (b *Backoff) Reset() { b.attempt = 0 }
 
@@ -85,6 +97,14 @@ type ClientConfig struct {
 
 	MinBackoff, MaxBackoff time.Duration // 1 s, 30 s by default
 	DialTimeout            time.Duration // the whole handshake; 10 s by default
+	// HTTPClient makes the handshake (custom TLS, a proxy); nil = a plain client. Redirects
+	// are never followed.
+	HTTPClient *http.Client
+	// Prepare, when set, runs before each dial (with a context that ends when the client is
+	// closed) and gives headers to add to that handshake — ones only known at dial time (a
+	// bot's X-Self-ID). Its error is that attempt's down reason; the client backs off and
+	// tries again.
+	Prepare func(ctx context.Context) (http.Header, error)
 
 	// Conn configures each live connection: Silence (2 × the peer's heartbeat interval),
 	// queue, limits, OnFrame. Its OnClose is the client's own; use OnState.
@@ -93,8 +113,9 @@ type ClientConfig struct {
 	// when a dial fails or a live connection ends; a link failing the same way again is not
 	// reported again. Calls are sequential, from the client's goroutine.
 	OnState func(State)
-	// OnConnect is called with each new live connection before frames are read from it; Send
-	// may be used in it (a hello frame).
+	// OnConnect is called with each new live connection before frames are read from it (and
+	// before the up state is reported); Send may be used in it (a hello frame) and so may
+	// Close (the frames already queued are written first).
 	OnConnect func(*Conn)
 }
 
@@ -180,6 +201,7 @@ func (c *Client) run() {
 		if c.cfg.OnConnect != nil {
 			c.cfg.OnConnect(conn)
 		}
+		conn.start()
 		c.keeper.set(true, "connected")
 		select {
 		case <-conn.Done():
@@ -196,19 +218,30 @@ func (c *Client) run() {
 
 // dial makes one attempt. Its error names the URL without the token and says what failed.
 func (c *Client) dial() (*Conn, error) {
-	ctx, cancel := context.WithTimeout(c.ctx, c.cfg.DialTimeout)
-	defer cancel()
 	h := c.cfg.Header.Clone()
 	if h == nil {
 		h = http.Header{}
 	}
+	if c.cfg.Prepare != nil {
+		extra, err := c.cfg.Prepare(c.ctx)
+		if err != nil {
+			return nil, err
+		}
+		for k, v := range extra {
+			h[k] = v
+		}
+	}
 	if c.cfg.Token != "" {
 		h.Set("Authorization", c.cfg.TokenScheme+" "+c.cfg.Token)
 	}
-	ws, resp, err := websocket.Dial(ctx, c.dialURL, &websocket.DialOptions{
-		HTTPHeader: h,
-		HTTPClient: &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }},
-	})
+	ctx, cancel := context.WithTimeout(c.ctx, c.cfg.DialTimeout)
+	defer cancel()
+	hc := http.Client{}
+	if c.cfg.HTTPClient != nil {
+		hc = *c.cfg.HTTPClient
+	}
+	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	ws, resp, err := websocket.Dial(ctx, c.dialURL, &websocket.DialOptions{HTTPHeader: h, HTTPClient: &hc})
 	if err != nil {
 		switch {
 		case resp != nil && (resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden):
@@ -283,11 +316,7 @@ func redial(ctx context.Context, b Backoff, k *keeper, session func() (time.Time
 		if !upAt.IsZero() && time.Since(upAt) >= maxBackoff(b.Max) {
 			b.Reset()
 		}
-		t := time.NewTimer(b.Next())
-		select {
-		case <-t.C:
-		case <-ctx.Done():
-			t.Stop()
+		if !b.Wait(ctx) {
 			k.set(false, "closed")
 			return
 		}

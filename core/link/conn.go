@@ -1,6 +1,6 @@
 // Package link keeps event links to open layers and bots alive: a live WebSocket (Conn, whichever
 // side dialled), a client that dials and redials one (Client), and a Server-Sent Events client
-// (SSE), all with the same discipline.
+// (SSE), all with the same discipline, and the echo-matched calls over them (Calls).
 //
 //   - One goroutine writes data frames (a bounded queue feeds it); one reads. Control frames
 //     (ping, close) go through the WebSocket library's own write lock.
@@ -10,7 +10,8 @@
 //     everyone else.
 //   - Clients redial with capped, jittered backoff (1 s → 30 s by default).
 //
-// Nothing here knows OneBot: frames are bytes. Nothing here logs, and no reason or error ever
+// Frames are bytes: the only thing known of their content is that a call's reply carries its
+// echo (Calls, the one echo matcher of OneBot 11 and 12 calls). Nothing here logs, and no reason or error ever
 // holds the token.
 package link
 
@@ -60,6 +61,9 @@ type ConnOptions struct {
 	OnFrame func(c *Conn, data []byte)
 	// OnClose is called once, after both goroutines have ended, with why the connection ended.
 	OnClose func(c *Conn, reason string)
+	// OriginPatterns allow browser origins on an accepted connection (Accept); none by
+	// default, so a page of another origin cannot open the link with a visitor's cookies.
+	OriginPatterns []string
 }
 
 func (o ConnOptions) withDefaults() ConnOptions {
@@ -90,9 +94,10 @@ type Conn struct {
 	reason   string // guarded by once / read after closing
 	hard     bool   // close without a handshake: the peer is not answering
 	lastSeen atomic.Int64
+	peerCode atomic.Int32 // the status of the peer's close frame; 0 while none came
 }
 
-// newConn starts the goroutines of a live WebSocket.
+// newConn makes a live WebSocket; start runs it.
 func newConn(ws *websocket.Conn, h http.Header, o ConnOptions) *Conn {
 	o = o.withDefaults()
 	c := &Conn{
@@ -105,6 +110,12 @@ func newConn(ws *websocket.Conn, h http.Header, o ConnOptions) *Conn {
 	}
 	ws.SetReadLimit(o.ReadLimit)
 	c.lastSeen.Store(time.Now().UnixNano())
+	return c
+}
+
+// start runs the reader, the writer and the silence watch of a new connection.
+func (c *Conn) start() *Conn {
+	o := c.opts
 	readDone := make(chan struct{})
 	writeDone := make(chan struct{})
 	go c.read(readDone)
@@ -127,11 +138,11 @@ func newConn(ws *websocket.Conn, h http.Header, o ConnOptions) *Conn {
 // a bot dialling the hub). The caller checks the token before calling it. The WebSocket
 // library's origin check stays on: a browser page of another origin cannot open the link.
 func Accept(w http.ResponseWriter, r *http.Request, o ConnOptions) (*Conn, error) {
-	ws, err := websocket.Accept(w, r, &websocket.AcceptOptions{})
+	ws, err := websocket.Accept(w, r, &websocket.AcceptOptions{OriginPatterns: o.OriginPatterns})
 	if err != nil {
 		return nil, err
 	}
-	return newConn(ws, r.Header.Clone(), o), nil
+	return newConn(ws, r.Header.Clone(), o).start(), nil
 }
 
 // Header is the handshake's headers: the request's for an accepted link (X-Self-ID,
@@ -141,10 +152,8 @@ func (c *Conn) Header() http.Header { return c.header }
 // Send queues one text frame, waiting for room until ctx is done. It returns once the frame is
 // queued, not written: ErrClosed when the connection is closing or closed.
 func (c *Conn) Send(ctx context.Context, frame []byte) error {
-	select {
-	case <-c.closing:
+	if c.isClosing() {
 		return ErrClosed
-	default:
 	}
 	select {
 	case c.queue <- frame:
@@ -156,19 +165,27 @@ func (c *Conn) Send(ctx context.Context, frame []byte) error {
 	}
 }
 
-// Push queues one text frame without waiting. A full queue means the peer is not keeping up:
-// the connection is closed (reason "slow peer") and ErrQueueFull returned, so one slow peer
-// never holds up whoever pushes to many.
-func (c *Conn) Push(frame []byte) error {
-	select {
-	case <-c.closing:
+// Offer queues one text frame without waiting: ErrQueueFull when there is no room (the
+// connection stays open: the caller decides, e.g. CloseWith a reason the peer will read after
+// the frames already queued), ErrClosed when it is closing or closed.
+func (c *Conn) Offer(frame []byte) error {
+	if c.isClosing() {
 		return ErrClosed
-	default:
 	}
 	select {
 	case c.queue <- frame:
 		return nil
 	default:
+		return ErrQueueFull
+	}
+}
+
+// Push queues one text frame without waiting. A full queue means the peer is not keeping up:
+// the connection is closed (reason "slow peer") and ErrQueueFull returned, so one slow peer
+// never holds up whoever pushes to many.
+func (c *Conn) Push(frame []byte) error {
+	if err := c.Offer(frame); err != ErrQueueFull {
+		return err
 	}
 	c.end(websocket.StatusPolicyViolation, fmt.Sprintf("slow peer: %d frames waiting to be written", cap(c.queue)), true)
 	// The writer is stuck in a write the peer does not read: no close handshake can get
@@ -201,12 +218,27 @@ func (c *Conn) Done() <-chan struct{} { return c.done }
 
 // Reason is why the connection ended or is ending ("" while it is live).
 func (c *Conn) Reason() string {
+	if c.isClosing() {
+		return c.reason
+	}
+	return ""
+}
+
+// isClosing reports whether the connection is closing or closed.
+func (c *Conn) isClosing() bool {
 	select {
 	case <-c.closing:
-		return c.reason
+		return true
 	default:
-		return ""
+		return false
 	}
+}
+
+// PeerClosed reports whether the peer ended the connection with a close frame, and its status
+// code (1000 normal, 1001 going away…).
+func (c *Conn) PeerClosed() (code int, ok bool) {
+	code = int(c.peerCode.Load())
+	return code, code != 0
 }
 
 // LastSeen is when the last frame or pong arrived.
@@ -221,6 +253,9 @@ func (c *Conn) read(done chan struct{}) {
 	for {
 		_, data, err := c.ws.Read(ctx)
 		if err != nil {
+			if code := websocket.CloseStatus(err); code != -1 {
+				c.peerCode.Store(int32(code))
+			}
 			c.closeWith(websocket.StatusNormalClosure, readReason(err))
 			return
 		}
@@ -251,11 +286,8 @@ func (c *Conn) write(done chan struct{}) {
 	for {
 		select {
 		case frame := <-c.queue:
-			ctx, cancel := context.WithTimeout(context.Background(), c.opts.WriteTimeout)
-			err := c.ws.Write(ctx, websocket.MessageText, frame)
-			cancel()
-			if err != nil {
-				if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			if err := c.writeFrame(frame); err != nil {
+				if errors.Is(err, context.DeadlineExceeded) {
 					c.closeWith(websocket.StatusGoingAway, fmt.Sprintf("a write did not finish within %s", c.opts.WriteTimeout))
 				} else {
 					c.closeWith(websocket.StatusGoingAway, "write failed: "+err.Error())
@@ -277,16 +309,25 @@ func (c *Conn) write(done chan struct{}) {
 	}
 }
 
+// writeFrame writes one frame under the write timeout; a write cut by it gives an error that
+// is context.DeadlineExceeded.
+func (c *Conn) writeFrame(frame []byte) error {
+	ctx, cancel := context.WithTimeout(context.Background(), c.opts.WriteTimeout)
+	defer cancel()
+	err := c.ws.Write(ctx, websocket.MessageText, frame)
+	if err != nil && ctx.Err() != nil {
+		return fmt.Errorf("%w: %v", ctx.Err(), err)
+	}
+	return err
+}
+
 // flush writes the frames still queued, each under the write timeout, stopping at the first
 // that fails.
 func (c *Conn) flush() {
 	for {
 		select {
 		case frame := <-c.queue:
-			ctx, cancel := context.WithTimeout(context.Background(), c.opts.WriteTimeout)
-			err := c.ws.Write(ctx, websocket.MessageText, frame)
-			cancel()
-			if err != nil {
+			if c.writeFrame(frame) != nil {
 				return
 			}
 		default:
@@ -322,7 +363,7 @@ func (c *Conn) watch() {
 		}
 		idle := time.Since(c.LastSeen())
 		if idle >= silence {
-			c.end(websocket.StatusGoingAway, fmt.Sprintf("silent: no frame for %s", silence), true)
+			c.end(websocket.StatusGoingAway, fmt.Sprintf("silent for %s: no frame and no pong", silence), true)
 			return
 		}
 		if idle >= silence/2 {

@@ -14,23 +14,10 @@ import (
 	"github.com/coder/websocket"
 
 	"ucbi-console/core/link"
+	"ucbi-console/internal/testwait"
 )
 
 const token = "tok-S3CRET-value"
-
-// wait fails the test when ch gives nothing within d (a bound on a broken test, not a timing
-// assertion).
-func wait[T any](t *testing.T, ch <-chan T, what string) T {
-	t.Helper()
-	select {
-	case v := <-ch:
-		return v
-	case <-time.After(10 * time.Second):
-		t.Fatalf("timed out waiting for %s", what)
-	}
-	var zero T
-	return zero
-}
 
 // peer is a WebSocket server built on link.Accept: it records the handshake headers, keeps the
 // live connections, and forwards every frame it gets.
@@ -79,31 +66,31 @@ func TestClientDialsSendsReceivesAndRedials(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	if s := wait(t, st, "up"); !s.Up || s.Reason != "connected" {
+	if s := testwait.Recv(t, st, "up"); !s.Up || s.Reason != "connected" {
 		t.Fatalf("state = %+v, want up", s)
 	}
-	h := wait(t, p.headers, "handshake")
+	h := testwait.Recv(t, p.headers, "handshake")
 	for k, want := range map[string]string{"Authorization": "Bearer " + token, "X-Query-Token": token,
 		"X-Self-Id": "10001", "X-Client-Role": "Universal", "User-Agent": "OneBot/11"} {
 		if h.Get(k) != want {
 			t.Errorf("header %s = %q, want %q", k, h.Get(k), want)
 		}
 	}
-	server := wait(t, p.conns, "server conn")
+	server := testwait.Recv(t, p.conns, "server conn")
 	if err := c.Send(context.Background(), []byte(`{"action":"x"}`)); err != nil {
 		t.Fatal(err)
 	}
-	if f := wait(t, p.frames, "frame at the server"); f != `{"action":"x"}` {
+	if f := testwait.Recv(t, p.frames, "frame at the server"); f != `{"action":"x"}` {
 		t.Errorf("server got %q", f)
 	}
 	server.Send(context.Background(), []byte(`{"post_type":"meta_event"}`))
-	if f := wait(t, got, "frame at the client"); f != `{"post_type":"meta_event"}` {
+	if f := testwait.Recv(t, got, "frame at the client"); f != `{"post_type":"meta_event"}` {
 		t.Errorf("client got %q", f)
 	}
 
 	// The server drops the link: the client reports why, and comes back.
 	server.CloseWith(4000, "bye now")
-	s := wait(t, st, "down")
+	s := testwait.Recv(t, st, "down")
 	if s.Up || !strings.Contains(s.Reason, "4000 bye now") {
 		t.Errorf("state = %+v, want down with the peer's reason", s)
 	}
@@ -111,13 +98,13 @@ func TestClientDialsSendsReceivesAndRedials(t *testing.T) {
 	if server.Reason() != "bye now" {
 		t.Errorf("server reason = %q", server.Reason())
 	}
-	if s := wait(t, st, "up again"); !s.Up {
+	if s := testwait.Recv(t, st, "up again"); !s.Up {
 		t.Fatalf("state = %+v, want up", s)
 	}
-	wait(t, p.conns, "second server conn")
+	testwait.Recv(t, p.conns, "second server conn")
 
 	c.Close()
-	if s := wait(t, st, "closed"); s.Up || s.Reason != "closed" {
+	if s := testwait.Recv(t, st, "closed"); s.Up || s.Reason != "closed" {
 		t.Errorf("after Close: %+v", s)
 	}
 	if err := c.Send(context.Background(), []byte("x")); !errors.Is(err, link.ErrDown) {
@@ -148,7 +135,7 @@ func TestClientDialFailuresNameNoToken(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			s := wait(t, st, "down")
+			s := testwait.Recv(t, st, "down")
 			c.Close()
 			if s.Up || !strings.Contains(s.Reason, tc.want) {
 				t.Errorf("state = %+v, want down with %q", s, tc.want)
@@ -191,14 +178,14 @@ func TestClientSilentPeerIsDown(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	wait(t, st, "up")
-	ws := wait(t, accepted, "accepted")
+	testwait.Recv(t, st, "up")
+	ws := testwait.Recv(t, accepted, "accepted")
 	defer ws.CloseNow()
-	s := wait(t, st, "down")
+	s := testwait.Recv(t, st, "down")
 	if s.Up || !strings.Contains(s.Reason, "silent") {
 		t.Errorf("state = %+v, want down as silent", s)
 	}
-	if s := wait(t, st, "up again"); !s.Up {
+	if s := testwait.Recv(t, st, "up again"); !s.Up {
 		t.Errorf("state = %+v", s)
 	}
 	(<-accepted).CloseNow()
@@ -213,7 +200,7 @@ func TestQuietPeerAnsweringPingsStaysUp(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	wait(t, st, "up")
+	testwait.Recv(t, st, "up")
 	conn := c.Conn()
 	start := conn.LastSeen()
 	deadline := time.Now().Add(10 * time.Second)
@@ -248,8 +235,8 @@ func TestPushClosesSlowPeer(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	wait(t, st, "up")
-	ws := wait(t, accepted, "accepted")
+	testwait.Recv(t, st, "up")
+	ws := testwait.Recv(t, accepted, "accepted")
 	defer ws.CloseNow()
 	conn := c.Conn()
 	frame := []byte(strings.Repeat("x", 1<<20))
@@ -276,16 +263,16 @@ func TestAcceptedConnHeaderAndOnClose(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	server := wait(t, p.conns, "accepted")
+	server := testwait.Recv(t, p.conns, "accepted")
 	if server.Header().Get("X-Self-Id") != "42" {
 		t.Errorf("Header() = %v", server.Header())
 	}
 	ws.Write(context.Background(), websocket.MessageText, []byte("hello"))
-	if f := wait(t, p.frames, "frame"); f != "hello" {
+	if f := testwait.Recv(t, p.frames, "frame"); f != "hello" {
 		t.Errorf("frame = %q", f)
 	}
 	ws.Close(websocket.StatusGoingAway, "gone")
-	if r := wait(t, closed, "OnClose"); !strings.Contains(r, "1001 gone") {
+	if r := testwait.Recv(t, closed, "OnClose"); !strings.Contains(r, "1001 gone") {
 		t.Errorf("reason = %q", r)
 	}
 }
@@ -299,7 +286,7 @@ func TestConcurrentSends(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	wait(t, st, "up")
+	testwait.Recv(t, st, "up")
 	var wg sync.WaitGroup
 	for i := 0; i < 8; i++ {
 		wg.Add(1)
@@ -315,7 +302,7 @@ func TestConcurrentSends(t *testing.T) {
 	wg.Wait()
 	seen := map[string]bool{}
 	for len(seen) < 64 {
-		seen[wait(t, p.frames, "frames")] = true
+		seen[testwait.Recv(t, p.frames, "frames")] = true
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"ucbi-console/core/link"
+	"ucbi-console/internal/testwait"
 )
 
 func TestSSEReceivesResumesAndRedials(t *testing.T) {
@@ -40,11 +41,11 @@ func TestSSEReceivesResumesAndRedials(t *testing.T) {
 	}
 	defer s.Close()
 	for _, want := range []string{`{"a":1}`, "{\"b\":\n2}", `{"c":3}`} {
-		if got := wait(t, events, want); got != want {
+		if got := testwait.Recv(t, events, want); got != want {
 			t.Errorf("event = %q, want %q", got, want)
 		}
 	}
-	h1, h2 := wait(t, hits, "first GET"), wait(t, hits, "second GET")
+	h1, h2 := testwait.Recv(t, hits, "first GET"), testwait.Recv(t, hits, "second GET")
 	if h1.auth != "Bearer "+token || h1.query != token || h1.lastID != "" {
 		t.Errorf("first GET = %+v", h1)
 	}
@@ -53,7 +54,7 @@ func TestSSEReceivesResumesAndRedials(t *testing.T) {
 	}
 	var sawEnd bool
 	for !sawEnd {
-		s := wait(t, st, "states")
+		s := testwait.Recv(t, st, "states")
 		sawEnd = !s.Up && strings.Contains(s.Reason, "ended the stream")
 	}
 }
@@ -92,7 +93,7 @@ func TestSSEFailures(t *testing.T) {
 			}
 			defer s.Close()
 			for {
-				got := wait(t, st, "down")
+				got := testwait.Recv(t, st, "down")
 				if strings.Contains(got.Reason, token) {
 					t.Fatalf("the reason shows the token: %q", got.Reason)
 				}

@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/url"
 	"sort"
 	"strconv"
@@ -18,6 +19,26 @@ type Segment struct {
 	Data map[string]any `json:"data"`
 }
 
+// segmentSupport is what OneBot 11 can send (SupportedSegments): every kind UCBI defines but
+// file (no such segment: files go through upload_*_file actions) and rich (UCBI only receives it).
+// The flavors send the same kinds; what one implementation lacks (go-cqhttp has no contact card,
+// say) is its own failure, passed back with its retcode.
+var segmentSupport = func() map[string]string {
+	m := core.UCBISegmentSupport()
+	m["file"] = core.SupportReason("support.onebot11.file")
+	return m
+}()
+
+var _ core.SegmentSupport = (*Adapter)(nil)
+
+// SupportedSegments tells, for every UCBI segment kind ("*" standing for every open-layer specific
+// one), whether OneBot 11 can send it: "" when it can, else why not (core.SegmentSupport).
+func (a *Adapter) SupportedSegments() map[string]string { return SupportedSegments() }
+
+// SupportedSegments is Adapter.SupportedSegments without an adapter (for forms before a source
+// exists).
+func SupportedSegments() map[string]string { return maps.Clone(segmentSupport) }
+
 // ToOneBot maps a UCBI message to OneBot 11 array segments. Errors are *core.Error naming the
 // segment by index: CodeBadMessage for a segment that is wrong, CodeUnsupported for one OneBot 11
 // cannot carry (file, rich).
@@ -25,12 +46,13 @@ type Segment struct {
 // Mapping (values the mapping produces are strings; OneBot implementations coerce them):
 //
 //	text                → text{text}
-//	image/audio/video   → image/record/video{file}: url (http, https, base64://) as given, else
-//	                      path as file:///abs (absolute, no ".." element), else data as base64://
+//	image/audio/video   → image/record/video{file}: url (http(s) with a host, base64://) as given,
+//	                      else path as file:///abs (absolute, no ".." element), else data as
+//	                      base64://; media_id alone → unsupported (OneBot 11 has no media ids)
 //	file                → unsupported (OneBot 11 has no file segment; NapCat uploads files with
 //	                      upload_private_file / upload_group_file)
-//	at                  → at{qq: user_id | user_tid} ("all" = everyone)
-//	contact / group     → contact{type: "qq" | "group", id}
+//	at                  → at{qq: user_id | user_tid} (a QQ number, or "all" = everyone)
+//	contact / group     → contact{type: "qq" | "group", id} (a QQ number)
 //	link                → share{url, title (url when absent), content, image}
 //	location            → location{lat, lon, content: description, title}
 //	*face               → face{id}
@@ -50,6 +72,9 @@ func ToOneBot(m core.Message) ([]Segment, error) {
 		seg, err := segmentToOneBot(s)
 		if err != nil {
 			err.Message = fmt.Sprintf("segment %d (%s): %s", i, s.Type, err.Message)
+			if err.Field != "" {
+				err.Field = fmt.Sprintf("params.message[%d].%s", i, err.Field)
+			}
 			return nil, err
 		}
 		out = append(out, seg)
@@ -89,24 +114,32 @@ func segmentToOneBot(s core.Segment) (Segment, *core.Error) {
 		typ := map[string]string{"image": "image", "audio": "record", "video": "video"}[s.Type]
 		out = Segment{Type: typ, Data: map[string]any{"file": file}}
 	case "file":
-		return out, core.Errorf(core.CodeUnsupported,
-			"OneBot 11 has no file segment (NapCat sends files with upload_private_file / upload_group_file)")
+		return out, core.Fail(core.CodeUnsupported, "segment.file_onebot11", "type")
 	case "at":
-		id := str("user_id", "user_tid")
+		key, id := idField(s, "user_id", "user_tid")
 		if id == "" {
 			return out, core.Errorf(core.CodeBadMessage, "data needs user_id or user_tid (or \"all\")")
 		}
+		if id != "all" && !isQQNumber(id) {
+			return out, core.Fail(core.CodeBadMessage, "segment.at_qq", "data."+key, "value", strconv.Quote(short(id)))
+		}
 		out = Segment{Type: "at", Data: map[string]any{"qq": id}}
 	case "contact":
-		id := str("user_id", "user_tid")
+		key, id := idField(s, "user_id", "user_tid")
 		if id == "" {
 			return out, core.Errorf(core.CodeBadMessage, "data needs user_id or user_tid")
 		}
+		if !isQQNumber(id) {
+			return out, core.Fail(core.CodeBadMessage, "send.not_qq_number", "data."+key, "value", strconv.Quote(short(id)))
+		}
 		out = Segment{Type: "contact", Data: map[string]any{"type": "qq", "id": id}}
 	case "group":
-		id := str("group_id", "group_tid")
+		key, id := idField(s, "group_id", "group_tid")
 		if id == "" {
 			return out, core.Errorf(core.CodeBadMessage, "data needs group_id or group_tid")
+		}
+		if !isQQNumber(id) {
+			return out, core.Fail(core.CodeBadMessage, "send.not_qq_number", "data."+key, "value", strconv.Quote(short(id)))
 		}
 		out = Segment{Type: "contact", Data: map[string]any{"type": "group", "id": id}}
 	case "link":
@@ -145,7 +178,7 @@ func segmentToOneBot(s core.Segment) (Segment, *core.Error) {
 		}
 		out = Segment{Type: "location", Data: d}
 	case "rich":
-		return out, core.Errorf(core.CodeUnsupported, "rich segments cannot be sent (UCBI receives them only)")
+		return out, core.Fail(core.CodeUnsupported, "segment.rich", "type")
 	default:
 		name, ok := strings.CutPrefix(s.Type, "*")
 		if !ok {
@@ -220,20 +253,16 @@ func mediaFile(s core.Segment) (string, *core.Error) {
 		v, _ := s.Str(k)
 		return strings.TrimSpace(v)
 	}
-	if u := get("url"); u != "" {
-		scheme, _, _ := strings.Cut(u, "://")
-		switch strings.ToLower(scheme) {
-		case "http", "https", "base64":
+	if u, ok := s.Str("url"); ok {
+		// UCBI's rule (core.ValidateMessage): http(s) with a host, or base64://. A file on the
+		// backend's machine is data.path, never a file: URL.
+		if rest, b64 := strings.CutPrefix(u, "base64://"); b64 && core.IsBase64(rest) {
 			return u, nil
-		case "file":
-			p, err := fileURLPath(u)
-			if err != nil {
-				return "", core.Errorf(core.CodeBadMessage, "data.url: %v", err)
-			}
-			return fileURI(p)
 		}
-		return "", core.Errorf(core.CodeBadMessage,
-			"data.url must be an http(s) URL, not %q (use data.path for a file on the backend's machine)", short(u))
+		if !core.IsHTTPURL(u) {
+			return "", core.Fail(core.CodeBadMessage, "segment.url_form", "data.url", "value", strconv.Quote(short(u)))
+		}
+		return u, nil
 	}
 	if p := get("path"); p != "" {
 		return fileURI(p)
@@ -245,7 +274,35 @@ func mediaFile(s core.Segment) (string, *core.Error) {
 		}
 		return "base64://" + b64, nil
 	}
+	if id := get("media_id"); id != "" {
+		// OneBot 11 has no media ids; a received image's url (kept on the segment) re-sends it.
+		return "", core.Fail(core.CodeUnsupported, "segment.media_id_onebot11", "data.media_id")
+	}
 	return "", core.Errorf(core.CodeBadMessage, "needs url, path or data")
+}
+
+// idField is the first of keys the segment has a non-empty value for, and that value.
+func idField(s core.Segment, keys ...string) (key, id string) {
+	for _, k := range keys {
+		if v, ok := s.Str(k); ok {
+			if v = strings.TrimSpace(v); v != "" {
+				return k, v
+			}
+		}
+	}
+	return keys[0], ""
+}
+
+// isQQNumber reports whether id is a QQ number as OneBot 11 takes one: a positive 64-bit
+// integer written in plain digits (no sign, no leading zero).
+func isQQNumber(id string) bool {
+	_, ok := qqNumber(id)
+	return ok
+}
+
+func qqNumber(id string) (int64, bool) {
+	n, err := strconv.ParseInt(id, 10, 64)
+	return n, err == nil && n > 0 && strconv.FormatInt(n, 10) == id
 }
 
 // fileURI turns an absolute path into a file:/// URI. POSIX paths ("/srv/a.png") and Windows drive

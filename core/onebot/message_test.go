@@ -59,8 +59,6 @@ func TestToOneBot(t *testing.T) {
 			`[{"type":"image","data":{"file":"http://h/a.png"}}]`},
 		{"path preferred over data", `[{"type":"image","data":{"data":"aGVsbG8=","path":"/a.png"}}]`,
 			`[{"type":"image","data":{"file":"file:///a.png"}}]`},
-		{"file url becomes a checked file URI", `[{"type":"image","data":{"url":"file:///srv/a%20b.png"}}]`,
-			`[{"type":"image","data":{"file":"file:///srv/a%20b.png"}}]`},
 		{"base64 url passed on", `[{"type":"image","data":{"url":"base64://aGVsbG8="}}]`,
 			`[{"type":"image","data":{"file":"base64://aGVsbG8="}}]`},
 		{"image starred extras, mapped key wins, plain extras dropped",
@@ -130,10 +128,22 @@ func TestToOneBotErrors(t *testing.T) {
 		{"dot-dot path", `[{"type":"image","data":{"path":"/srv/pics/../../etc/passwd"}}]`, core.CodeBadMessage,
 			[]string{"segment 0 (image)", ".."}},
 		{"dot-dot windows path", `[{"type":"video","data":{"path":"C:\\a\\..\\b.mp4"}}]`, core.CodeBadMessage, []string{".."}},
-		{"dot-dot in file url", `[{"type":"image","data":{"url":"file:///srv/%2e%2e/etc/passwd"}}]`, core.CodeBadMessage, []string{".."}},
-		{"file url of another host", `[{"type":"image","data":{"url":"file://server/share/a.png"}}]`, core.CodeBadMessage, []string{"another host"}},
+		// A file on the backend's machine is data.path: a file: URL is refused whatever it names.
+		{"file url", `[{"type":"image","data":{"url":"file:///srv/a%20b.png"}}]`, core.CodeBadMessage, []string{"data.url", "http or https", "data.path"}},
+		{"dot-dot in file url", `[{"type":"image","data":{"url":"file:///srv/%2e%2e/etc/passwd"}}]`, core.CodeBadMessage, []string{"data.url", "data.path"}},
+		{"file url of another host", `[{"type":"image","data":{"url":"file://server/share/a.png"}}]`, core.CodeBadMessage, []string{"data.url"}},
+		{"bare http://", `[{"type":"image","data":{"url":"http://"}}]`, core.CodeBadMessage, []string{"data.url", "host"}},
+		{"javascript url", `[{"type":"video","data":{"url":"javascript:alert(1)"}}]`, core.CodeBadMessage, []string{"data.url"}},
+		{"media_id alone", `[{"type":"image","data":{"media_id":"m1"}}]`, core.CodeUnsupported, []string{"data.media_id", "OneBot 11"}},
+		{"at not a QQ number", `[{"type":"at","data":{"user_id":"abc"}}]`, core.CodeBadMessage, []string{"data.user_id", "QQ number", "all"}},
+		{"at zero", `[{"type":"at","data":{"user_tid":"0"}}]`, core.CodeBadMessage, []string{"data.user_tid"}},
+		{"at ALL is not all", `[{"type":"at","data":{"user_id":"ALL"}}]`, core.CodeBadMessage, []string{"data.user_id"}},
+		{"contact not a QQ number", `[{"type":"contact","data":{"user_id":"wxid_abc"}}]`, core.CodeBadMessage, []string{"data.user_id", "QQ number"}},
+		{"contact negative", `[{"type":"contact","data":{"user_id":-5}}]`, core.CodeBadMessage, []string{"data.user_id"}},
+		{"group leading zero", `[{"type":"group","data":{"group_id":"0123"}}]`, core.CodeBadMessage, []string{"data.group_id"}},
+		{"group > int64", `[{"type":"group","data":{"group_tid":"99999999999999999999"}}]`, core.CodeBadMessage, []string{"data.group_tid"}},
 		{"unc path", `[{"type":"image","data":{"path":"\\\\server\\share\\a.png"}}]`, core.CodeBadMessage, []string{"absolute"}},
-		{"url of another scheme", `[{"type":"image","data":{"url":"ftp://h/a.png"}}]`, core.CodeBadMessage, []string{"http(s)"}},
+		{"url of another scheme", `[{"type":"image","data":{"url":"ftp://h/a.png"}}]`, core.CodeBadMessage, []string{"http or https"}},
 		{"bad base64", `[{"type":"image","data":{"data":"!!!"}}]`, core.CodeBadMessage, []string{"Base64"}},
 		{"file unsupported", `[{"type":"text","text":"a"},{"type":"file","data":{"url":"http://h/a.zip"}}]`, core.CodeUnsupported,
 			[]string{"segment 1 (file)", "no file segment"}},
@@ -161,6 +171,14 @@ func TestToOneBotErrors(t *testing.T) {
 			for _, s := range tc.msgHas {
 				if !strings.Contains(e.Message, s) {
 					t.Errorf("message %q does not contain %q", e.Message, s)
+				}
+			}
+			if e.Key != "" { // a keyed refusal names its field in every language
+				if !strings.HasPrefix(e.Field, "params.message[") {
+					t.Errorf("field %q does not name the segment", e.Field)
+				}
+				if zh := core.Localize(e, "zh"); !strings.Contains(zh, e.Field) {
+					t.Errorf("zh %q does not name %s", zh, e.Field)
 				}
 			}
 		})
@@ -324,4 +342,39 @@ func TestBuildSend(t *testing.T) {
 			t.Errorf("err = %v", err)
 		}
 	})
+}
+
+// TestSupportedSegmentsMatchToOneBot: what the adapter says it can send, ToOneBot maps; what it
+// says it cannot, ToOneBot refuses as unsupported — Compose never offers a kind that then fails.
+func TestSupportedSegmentsMatchToOneBot(t *testing.T) {
+	samples := map[string]string{
+		"text":     `{"type":"text","text":"hi"}`,
+		"at":       `{"type":"at","data":{"user_id":"10002"}}`,
+		"image":    `{"type":"image","data":{"url":"https://example.com/a.png"}}`,
+		"audio":    `{"type":"audio","data":{"path":"/tmp/a.amr"}}`,
+		"video":    `{"type":"video","data":{"data":"aGVsbG8="}}`,
+		"file":     `{"type":"file","data":{"url":"https://example.com/a.zip"}}`,
+		"link":     `{"type":"link","data":{"url":"https://example.com"}}`,
+		"location": `{"type":"location","data":{"latitude":39.9,"longitude":116.4}}`,
+		"contact":  `{"type":"contact","data":{"user_id":"10002"}}`,
+		"group":    `{"type":"group","data":{"group_id":"20001"}}`,
+		"rich":     `{"type":"rich","data":{"url":"https://example.com"}}`,
+		"*":        `{"type":"*dice"}`,
+	}
+	for kind, why := range onebot.SupportedSegments() {
+		sample, ok := samples[kind]
+		if !ok {
+			t.Errorf("no sample for %s", kind)
+			continue
+		}
+		_, err := onebot.ToOneBot(msg(t, "["+sample+"]"))
+		if why == "" && err != nil {
+			t.Errorf("%s is said sendable but: %v", kind, err)
+		}
+		if why != "" {
+			if e := core.AsError(err); e == nil || e.Code != core.CodeUnsupported {
+				t.Errorf("%s is said unsendable (%s) but ToOneBot gave %v", kind, why, err)
+			}
+		}
+	}
 }

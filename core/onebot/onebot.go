@@ -10,21 +10,18 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"github.com/go-resty/resty/v2"
 
 	"ucbi-console/core"
+	"ucbi-console/core/adapterkit"
 )
 
 // Via is the UCBI open-layer name this adapter serves.
@@ -34,15 +31,13 @@ const Via = "coolq-http-api"
 var Flavors = []string{"napcat", "go-cqhttp", "lagrange", "llonebot", "generic"}
 
 // MaxReplyBytes bounds a backend's reply body (a big group's member list is ~1 MB).
-const MaxReplyBytes = 32 << 20
+const MaxReplyBytes = adapterkit.MaxReplyBytes
 
 // Adapter talks to one OneBot 11 HTTP server. It is safe for concurrent use.
 type Adapter struct {
 	src    core.Source
 	flavor string
-	base   string // scheme://host/prefix, no trailing slash
-	query  string // the source URL's query, added to every request (never shown)
-	shown  string // scheme://host/prefix for messages: no user info, no query
+	ep     adapterkit.Endpoint // base URL, its query (never shown), the shown form, redaction
 	client *resty.Client
 	// caller, when set, carries every action instead of HTTP: a source with no HTTP URL whose
 	// only link is a WebSocket (ws or ws-reverse) takes its actions over that socket.
@@ -67,7 +62,8 @@ func Factory(src core.Source) (core.Adapter, error) {
 
 // New checks a source and builds its adapter. The URL must be http or https with a host; a path
 // prefix is kept (http://h:3000/onebot → POST http://h:3000/onebot/send_msg). The flavor must be
-// one of Flavors or "" (generic).
+// one of Flavors or "" (generic). The URL, the token and the HTTP client are adapterkit's, as for
+// every open layer.
 func New(src core.Source) (*Adapter, error) {
 	if src.Via != "" && src.Via != Via {
 		return nil, core.Errorf(core.CodeBadParam, "source %q: via is %q, this adapter serves %q", src.ID, src.Via, Via)
@@ -80,53 +76,16 @@ func New(src core.Source) (*Adapter, error) {
 		return nil, core.Errorf(core.CodeBadParam, "source %q: flavor %q is not one of %s",
 			src.ID, src.Flavor, strings.Join(Flavors, ", "))
 	}
-	if strings.IndexFunc(src.Token, func(r rune) bool { return r < 0x21 || r == 0x7f }) >= 0 {
-		return nil, core.Errorf(core.CodeBadParam, "source %q: the token contains spaces or control characters, which an HTTP header cannot carry", src.ID)
-	}
-	raw := strings.TrimSpace(src.URL)
-	if raw == "" && ActionsOverWebSocket(src) {
+	if strings.TrimSpace(src.URL) == "" && ActionsOverWebSocket(src) {
 		// No HTTP API: actions go over the event link's WebSocket once one is attached
 		// (NewWithCaller); until then every call says so.
-		return &Adapter{src: src, flavor: flavor, shown: "the WebSocket link", caller: noLink{src.ID}}, nil
+		return &Adapter{src: src, flavor: flavor, caller: noLink{src.ID}}, nil
 	}
-	u, err := url.Parse(raw)
-	if err != nil || raw == "" {
-		return nil, core.Errorf(core.CodeBadParam, "source %q: url is not a valid URL (like http://127.0.0.1:3000)", src.ID)
+	ep, err := adapterkit.Parse(src)
+	if err != nil {
+		return nil, err
 	}
-	u.Scheme = strings.ToLower(u.Scheme)
-	if u.Scheme != "http" && u.Scheme != "https" {
-		return nil, core.Errorf(core.CodeBadParam, "source %q: url must start with http:// or https://", src.ID)
-	}
-	if u.Host == "" || u.Hostname() == "" {
-		return nil, core.Errorf(core.CodeBadParam, "source %q: url has no host", src.ID)
-	}
-	u.Fragment, u.RawFragment = "", ""
-	u.Path = strings.TrimRight(u.Path, "/")
-	u.RawPath = strings.TrimRight(u.RawPath, "/")
-	query := u.RawQuery
-	u.RawQuery, u.ForceQuery = "", false
-	base := u.String()
-	shownURL := *u
-	shownURL.User = nil
-	a := &Adapter{src: src, flavor: flavor, base: base, query: query, shown: shownURL.String()}
-
-	// No cookie jar (a OneBot server sets none we want), no retries (a retried send is a
-	// duplicate), no logging (nothing about a call is logged from here), no redirects (one would
-	// turn the POST into a GET: the 3xx is reported instead).
-	noRedirect := resty.RedirectPolicyFunc(func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse })
-	a.client = resty.NewWithClient(&http.Client{})
-	a.client.GetClient().Transport.(*http.Transport).MaxIdleConnsPerHost = 64 // resty keeps GOMAXPROCS+1: concurrent calls would redial
-	a.client.SetTimeout(src.Timeout())
-	a.client.SetRetryCount(0)
-	a.client.SetLogger(quietLogger{})
-	a.client.SetDisableWarn(true)
-	a.client.SetResponseBodyLimit(MaxReplyBytes)
-	a.client.SetRedirectPolicy(noRedirect)
-	a.client.SetHeader("User-Agent", "ucbi-console")
-	if src.Token != "" {
-		a.client.SetAuthToken(src.Token) // Authorization: Bearer <token>
-	}
-	return a, nil
+	return &Adapter{src: src, flavor: flavor, ep: ep, client: adapterkit.NewClient(src, src.Timeout())}, nil
 }
 
 // ActionsOverWebSocket reports whether a source takes its actions over its event link's
@@ -164,32 +123,11 @@ func (a *Adapter) Source() core.Source { return a.src }
 // Flavor is the source's flavor, normalised ("generic" for "").
 func (a *Adapter) Flavor() string { return a.flavor }
 
-// quietLogger drops resty's log lines: nothing about a call is logged from here.
-type quietLogger struct{}
-
-func (quietLogger) Errorf(string, ...any) {}
-func (quietLogger) Warnf(string, ...any)  {}
-func (quietLogger) Debugf(string, ...any) {}
-
-// validAction reports whether name can be a OneBot action: letters, digits, '_', '-', '.', and
-// not "." or "..". Anything else could reach a different path on the backend.
-func validAction(name string) bool {
-	if name == "" || name == "." || name == ".." || len(name) > 128 {
-		return false
-	}
-	for i := 0; i < len(name); i++ {
-		c := name[i]
-		if !(isLetter(c) || (c >= '0' && c <= '9') || c == '_' || c == '-' || c == '.') {
-			return false
-		}
-	}
-	return true
-}
-
-// checkCall refuses a malformed action name before anything is sent, and gives a nil ctx a
+// checkCall refuses a malformed action name before anything is sent (letters, digits, '_', '-',
+// '.' only: anything else could reach a different path on the backend), and gives a nil ctx a
 // background one.
 func (a *Adapter) checkCall(ctx context.Context, action string) (context.Context, error) {
-	if !validAction(action) {
+	if !adapterkit.ValidName(action) {
 		return ctx, core.Errorf(core.CodeUnknownAction,
 			"%q is not a OneBot action name (letters, digits, '_', '-' and '.' only)", short(action))
 	}
@@ -197,14 +135,6 @@ func (a *Adapter) checkCall(ctx context.Context, action string) (context.Context
 		ctx = context.Background()
 	}
 	return ctx, nil
-}
-
-func (a *Adapter) actionURL(action string) string {
-	u := a.base + "/" + action
-	if a.query != "" {
-		u += "?" + a.query
-	}
-	return u
 }
 
 // post sends one request and returns the backend's status and body. The error is a *core.Error:
@@ -223,7 +153,7 @@ func (a *Adapter) post(ctx context.Context, action string, body []byte) (int, []
 		SetContext(ctx).
 		SetHeader("Content-Type", "application/json").
 		SetBody(body).
-		Post(a.actionURL(action))
+		Post(a.ep.URL("/" + action))
 	if err != nil {
 		return 0, nil, a.transportError(ctx, action, err, time.Since(start))
 	}
@@ -231,42 +161,7 @@ func (a *Adapter) post(ctx context.Context, action string, body []byte) (int, []
 }
 
 func (a *Adapter) transportError(ctx context.Context, action string, err error, took time.Duration) *core.Error {
-	where := "POST " + a.shown + "/" + action
-	inner := err
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		inner = ue.Err
-	}
-	var ne net.Error
-	switch {
-	case errors.Is(err, context.Canceled) && ctx.Err() != nil:
-		return core.Errorf(core.CodeBackendTimeout, "the call was cancelled before the backend answered (%s)", where)
-	case errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()):
-		limit := a.src.Timeout()
-		if dl, ok := ctx.Deadline(); ok && time.Until(dl)+took < limit {
-			return core.Errorf(core.CodeBackendTimeout, "the backend did not answer before the call's deadline (%s, after %s)",
-				where, took.Round(time.Millisecond))
-		}
-		return core.Errorf(core.CodeBackendTimeout, "the backend did not answer within %s (%s)", limit, where)
-	case errors.Is(err, resty.ErrResponseBodyTooLarge):
-		return core.Errorf(core.CodeBackendBadReply, "the backend's reply is larger than %d MiB (%s)", MaxReplyBytes>>20, where)
-	case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.ECONNRESET):
-		return core.Errorf(core.CodeBackendDown,
-			"the backend closed the connection without answering (%s): the action may or may not have run", where)
-	}
-	return core.Errorf(core.CodeBackendDown, "cannot reach the backend (%s): %s", where, a.redact(inner.Error()))
-}
-
-// redact removes the token and the source URL's query (which may hold ?access_token=) from a
-// text that came from the transport, as a last guard: no error ever shows them.
-func (a *Adapter) redact(s string) string {
-	if a.src.Token != "" {
-		s = strings.ReplaceAll(s, a.src.Token, "****")
-	}
-	if a.query != "" {
-		s = strings.ReplaceAll(s, a.query, "****")
-	}
-	return s
+	return a.ep.TransportError(ctx, "POST "+a.ep.Shown+"/"+action, a.src.Timeout(), err, took)
 }
 
 // Call runs one OneBot action with params (nil = {}) and parses the reply. The error is nil only
@@ -315,9 +210,9 @@ func (a *Adapter) forward(ctx context.Context, action string, body []byte) (int,
 		return a.callOver(ctx, action, body)
 	}
 	start := time.Now()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, a.actionURL(action), bytes.NewReader(body))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, a.ep.URL("/"+action), bytes.NewReader(body))
 	if err != nil {
-		return 0, nil, core.Errorf(core.CodeBadParam, "cannot build the request to the backend: %v", a.redact(err.Error()))
+		return 0, nil, core.Errorf(core.CodeBadParam, "cannot build the request to the backend: %v", a.ep.Redact(err.Error()))
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", "ucbi-console")
@@ -334,7 +229,7 @@ func (a *Adapter) forward(ctx context.Context, action string, body []byte) (int,
 		return 0, nil, a.transportError(ctx, action, err, time.Since(start))
 	}
 	if len(reply) > MaxReplyBytes {
-		return 0, nil, core.Errorf(core.CodeBackendBadReply, "the backend's reply is larger than %d MiB (POST %s/%s)", MaxReplyBytes>>20, a.shown, action)
+		return 0, nil, core.Errorf(core.CodeBackendBadReply, "the backend's reply is larger than %d MiB (POST %s/%s)", MaxReplyBytes>>20, a.ep.Shown, action)
 	}
 	return resp.StatusCode, reply, nil
 }
@@ -454,8 +349,8 @@ func BuildSend(t core.Target, m core.Message) (string, map[string]any, error) {
 	if id == "" {
 		return "", nil, core.Fail(core.CodeMissingParam, "send.target_id_missing", key, "type", t.Type)
 	}
-	n, err := strconv.ParseInt(id, 10, 64)
-	if err != nil || n <= 0 || strconv.FormatInt(n, 10) != id {
+	n, ok := qqNumber(id)
+	if !ok {
 		// OneBot 11 ids are QQ numbers: anything else would only come back as the backend's
 		// failure, after a round trip, in its words instead of ours.
 		return "", nil, core.Fail(core.CodeBadParam, "send.not_qq_number", key, "value", strconv.Quote(short(id)))

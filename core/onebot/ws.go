@@ -4,15 +4,13 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"net/http"
-	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 
 	"ucbi-console/core"
+	"ucbi-console/core/adapterkit"
 	"ucbi-console/core/link"
 )
 
@@ -24,179 +22,54 @@ type Caller interface {
 }
 
 // Sender is a live link frames can be queued on: *link.Conn and *link.Client are Senders.
-type Sender interface {
-	Send(ctx context.Context, frame []byte) error
-}
+type Sender = link.Sender
 
-// WSCaller runs actions over a OneBot WebSocket: frames {action, params, echo}, replies matched
-// by echo, any number of concurrent callers, each call bounded by the timeout and never retried
-// (a resent send is a duplicate message). Every incoming frame is offered to HandleFrame; the
-// frames it does not take are events. The link it sends on is Attached when it comes up and
-// Detached when it goes down; a call pending on a link that goes away fails at once.
-type WSCaller struct {
-	timeout time.Duration
-	prefix  string
-	next    atomic.Uint64
-
-	mu      sync.Mutex
-	link    Sender
-	reason  string        // why there is no link
-	dropped chan struct{} // closed when the attached link goes away
-	pending map[string]chan []byte
-}
-
-var callerIDs atomic.Uint64
+// WSCaller runs OneBot 11 actions over a WebSocket: frames {action, params, echo}, replies
+// matched by echo (link.Calls, the one matcher every WebSocket link uses), any number of
+// concurrent callers, each call bounded by the timeout and never retried (a resent send is a
+// duplicate message). Every incoming frame is offered to HandleFrame; the frames it does not take
+// are events. The link it sends on is Attached when it comes up and Detached when it goes down;
+// a call pending on a link that goes away fails at once.
+type WSCaller struct{ calls *link.Calls }
 
 // NewWSCaller makes a caller whose calls each wait at most timeout (a source's Timeout()).
 func NewWSCaller(timeout time.Duration) *WSCaller {
-	if timeout <= 0 {
-		timeout = core.DefaultTimeout
-	}
-	return &WSCaller{
-		timeout: timeout,
-		prefix:  "ucbi-" + strconv.FormatUint(callerIDs.Add(1), 36) + "-",
-		reason:  "the WebSocket link has not connected yet",
-		dropped: make(chan struct{}),
-		pending: map[string]chan []byte{},
-	}
+	return &WSCaller{calls: link.NewCalls(timeout)}
 }
 
 // Attach makes s the link calls go over (replacing any other: calls pending on it fail).
-func (w *WSCaller) Attach(s Sender) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if w.link == s {
-		return
-	}
-	if w.link != nil {
-		close(w.dropped)
-		w.dropped = make(chan struct{})
-	}
-	w.link, w.reason = s, ""
-}
+func (w *WSCaller) Attach(s Sender) { w.calls.Attach(s) }
 
-// Detach says the link s went down, and why: calls pending on it fail with that reason, and new
-// ones fail at once until a link is attached. A link that is not the attached one is ignored
-// (a replaced reverse link closing late).
-func (w *WSCaller) Detach(s Sender, reason string) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if w.link != s || s == nil {
-		return
-	}
-	w.link, w.reason = nil, reason
-	close(w.dropped)
-	w.dropped = make(chan struct{})
-}
+// Detach says the link s went down, and why (see link.Calls.Detach).
+func (w *WSCaller) Detach(s Sender, reason string) { w.calls.Detach(s, reason) }
 
-// HandleFrame takes a frame that answers one of this caller's calls (even one that has given
-// up waiting) and reports true; any other frame (an event, a lifecycle frame) gives false.
-func (w *WSCaller) HandleFrame(frame []byte) bool {
-	if !bytes.Contains(frame, []byte(w.prefix)) {
-		return false
-	}
-	var r struct {
-		Echo     json.RawMessage `json:"echo"`
-		PostType json.RawMessage `json:"post_type"`
-	}
-	if json.Unmarshal(frame, &r) != nil || len(r.PostType) > 0 {
-		return false
-	}
-	var echo string
-	if json.Unmarshal(r.Echo, &echo) != nil || !strings.HasPrefix(echo, w.prefix) {
-		return false
-	}
-	w.mu.Lock()
-	ch := w.pending[echo]
-	delete(w.pending, echo)
-	w.mu.Unlock()
-	if ch != nil {
-		ch <- frame // buffered: never blocks
-	}
-	return true
-}
+// HandleFrame takes a frame that answers one of this caller's calls and reports true; any other
+// frame (an event, a lifecycle frame) gives false.
+func (w *WSCaller) HandleFrame(frame []byte) bool { return w.calls.HandleFrame(frame) }
 
 // Call runs one action over the attached link and returns the reply frame (an envelope with our
 // echo). params nil means {}.
 func (w *WSCaller) Call(ctx context.Context, action string, params json.RawMessage) ([]byte, error) {
-	if !validAction(action) {
+	if !adapterkit.ValidName(action) {
 		return nil, core.Errorf(core.CodeUnknownAction,
 			"%q is not a OneBot action name (letters, digits, '_', '-' and '.' only)", short(action))
 	}
+	return w.calls.Call(ctx, action, ActionFrame(action, params))
+}
+
+// ActionFrame is the builder of a OneBot 11 action frame {action, params, echo} for
+// link.Calls.Call; params nil (or null) means {}.
+func ActionFrame(action string, params json.RawMessage) func(echo string) ([]byte, error) {
 	if len(bytes.TrimSpace(params)) == 0 || bytes.Equal(bytes.TrimSpace(params), []byte("null")) {
 		params = json.RawMessage("{}")
 	}
-	if ctx == nil {
-		ctx = context.Background()
+	return func(echo string) ([]byte, error) {
+		return json.Marshal(struct {
+			Action string          `json:"action"`
+			Params json.RawMessage `json:"params"`
+			Echo   string          `json:"echo"`
+		}{action, params, echo})
 	}
-	ctx, cancel := context.WithTimeout(ctx, w.timeout)
-	defer cancel()
-	echo := w.prefix + strconv.FormatUint(w.next.Add(1), 10)
-	frame, err := json.Marshal(struct {
-		Action string          `json:"action"`
-		Params json.RawMessage `json:"params"`
-		Echo   string          `json:"echo"`
-	}{action, params, echo})
-	if err != nil {
-		return nil, core.Errorf(core.CodeBadParam, "the params of %s are not valid JSON: %v", action, err)
-	}
-	reply := make(chan []byte, 1)
-	w.mu.Lock()
-	s, reason, dropped := w.link, w.reason, w.dropped
-	if s != nil {
-		w.pending[echo] = reply
-	}
-	w.mu.Unlock()
-	if s == nil {
-		return nil, core.Errorf(core.CodeBackendDown, "the WebSocket link to the backend is down (%s)", reason)
-	}
-	defer func() {
-		w.mu.Lock()
-		delete(w.pending, echo)
-		w.mu.Unlock()
-	}()
-	start := time.Now()
-	if err := s.Send(ctx, frame); err != nil {
-		if ctx.Err() != nil {
-			return nil, w.timeoutError(ctx, action, start, false)
-		}
-		return nil, core.Errorf(core.CodeBackendDown, "the WebSocket link to the backend is down (%s)", w.downReason(err))
-	}
-	select {
-	case r := <-reply:
-		return r, nil
-	case <-dropped:
-		return nil, core.Errorf(core.CodeBackendDown,
-			"the WebSocket link dropped before %s was answered (%s): the action may or may not have run", action, w.downReason(nil))
-	case <-ctx.Done():
-		return nil, w.timeoutError(ctx, action, start, true)
-	}
-}
-
-func (w *WSCaller) downReason(err error) string {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	switch {
-	case w.reason != "":
-		return w.reason
-	case err != nil:
-		return err.Error()
-	}
-	return "the link was replaced"
-}
-
-func (w *WSCaller) timeoutError(ctx context.Context, action string, start time.Time, sent bool) error {
-	if errors.Is(ctx.Err(), context.Canceled) {
-		return core.Errorf(core.CodeBackendTimeout, "the call was cancelled before the backend answered %s", action)
-	}
-	if !sent {
-		return core.Errorf(core.CodeBackendTimeout, "%s could not be sent within %s: the WebSocket link is not keeping up", action, w.timeout)
-	}
-	took := time.Since(start).Round(time.Millisecond)
-	if took < w.timeout-time.Millisecond {
-		return core.Errorf(core.CodeBackendTimeout, "the backend did not answer %s before the call's deadline (after %s)", action, took)
-	}
-	return core.Errorf(core.CodeBackendTimeout, "the backend did not answer %s within %s over the WebSocket", action, w.timeout)
 }
 
 // WSLink is a source's forward WebSocket link (NapCat websocketServers): the console dials

@@ -15,24 +15,13 @@ import (
 	"ucbi-console/core/link"
 	"ucbi-console/core/onebot"
 	"ucbi-console/core/onebot/onebottest"
+	"ucbi-console/internal/testwait"
 )
-
-func waitFor[T any](t *testing.T, ch <-chan T, what string) T {
-	t.Helper()
-	select {
-	case v := <-ch:
-		return v
-	case <-time.After(10 * time.Second):
-		t.Fatalf("timed out waiting for %s", what)
-	}
-	var zero T
-	return zero
-}
 
 // waitUp reads states until the link is up.
 func waitUp(t *testing.T, st <-chan link.State) {
 	t.Helper()
-	for !waitFor(t, st, "link up").Up {
+	for !testwait.Recv(t, st, "link up").Up {
 	}
 }
 
@@ -65,14 +54,14 @@ func TestWSLinkEventsAndActions(t *testing.T) {
 	waitUp(t, r.states)
 
 	// The lifecycle frame NapCat sends on connect, then an event emitted by the open layer.
-	ev, err := onebot.DecodeEvent(core.Source{ID: "napcat-ws"}, waitFor(t, r.events, "lifecycle"))
+	ev, err := onebot.DecodeEvent(core.Source{ID: "napcat-ws"}, testwait.Recv(t, r.events, "lifecycle"))
 	if err != nil || ev.Kind != "meta_event.lifecycle" || !onebot.IsLinkSignal(ev) {
 		t.Fatalf("first frame: %+v %v", ev, err)
 	}
 	if err := r.srv.Emit(r.srv.GroupMessageEvent(20001, 10002, "hello")); err != nil {
 		t.Fatal(err)
 	}
-	ev, err = onebot.DecodeEvent(core.Source{ID: "napcat-ws"}, waitFor(t, r.events, "group message"))
+	ev, err = onebot.DecodeEvent(core.Source{ID: "napcat-ws"}, testwait.Recv(t, r.events, "group message"))
 	if err != nil || ev.Kind != "message.group" || ev.Event.Context.GroupID != "20001" {
 		t.Fatalf("event: %+v %v", ev, err)
 	}
@@ -148,7 +137,7 @@ func TestWSLinkTimeoutIsNotRetried(t *testing.T) {
 func TestWSLinkBadTokenAndDown(t *testing.T) {
 	r := dialFake(t, onebottest.Options{Token: secret}, core.Source{Token: "wrong-token"})
 	for {
-		s := waitFor(t, r.states, "down")
+		s := testwait.Recv(t, r.states, "down")
 		if !s.Up {
 			if !strings.Contains(s.Reason, "refused the token (retcode 1403)") {
 				t.Fatalf("reason = %q", s.Reason)
@@ -179,7 +168,7 @@ func TestWSLinkDropDuringCall(t *testing.T) {
 		}
 	}
 	r.srv.SetMode(onebottest.ModeDown)
-	e := wantCode(t, waitFor(t, errc, "call"), core.CodeBackendDown)
+	e := wantCode(t, testwait.Recv(t, errc, "call"), core.CodeBackendDown)
 	if !strings.Contains(e.Message, "may or may not have run") {
 		t.Errorf("message = %q", e.Message)
 	}
@@ -221,14 +210,14 @@ func TestWSCallerOverReverseLink(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer stop()
-	h := waitFor(t, headers, "handshake")
+	h := testwait.Recv(t, headers, "handshake")
 	for k, want := range map[string]string{"X-Self-Id": "10001", "X-Client-Role": "Universal", "User-Agent": "OneBot/11", "Authorization": "Bearer " + secret} {
 		if h.Get(k) != want {
 			t.Errorf("%s = %q, want %q", k, h.Get(k), want)
 		}
 	}
-	first := waitFor(t, conns, "accepted")
-	waitFor(t, events, "lifecycle connect")
+	first := testwait.Recv(t, conns, "accepted")
+	testwait.Recv(t, events, "lifecycle connect")
 	reply, err := caller.Call(context.Background(), "get_login_info", nil)
 	if err != nil {
 		t.Fatal(err)
@@ -237,14 +226,14 @@ func TestWSCallerOverReverseLink(t *testing.T) {
 		t.Errorf("reply %s: %v", reply, err)
 	}
 	srv.Emit(srv.PrivateMessageEvent(10002, "hi"))
-	if ev, err := onebot.DecodeEvent(core.Source{ID: "r"}, waitFor(t, events, "event")); err != nil || ev.Kind != "message.private" {
+	if ev, err := onebot.DecodeEvent(core.Source{ID: "r"}, testwait.Recv(t, events, "event")); err != nil || ev.Kind != "message.private" {
 		t.Errorf("event %+v: %v", ev, err)
 	}
 
 	// The link drops: calls fail at once with its reason; the open layer redials and calls work again.
 	first.Close("testing a drop")
 	<-first.Done()
-	second := waitFor(t, conns, "redialled")
+	second := testwait.Recv(t, conns, "redialled")
 	if _, err := caller.Call(context.Background(), "get_status", nil); err != nil {
 		t.Errorf("over the new link: %v", err)
 	}

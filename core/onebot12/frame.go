@@ -6,7 +6,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"strconv"
-	"sync"
+	"ucbi-console/core/link"
 
 	"ucbi-console/core"
 	"ucbi-console/core/adapterkit"
@@ -41,102 +41,50 @@ func FrameKind(b []byte) string {
 // Calls runs actions over one WebSocket connection (forward or reverse): Do sends an action
 // frame with a fresh echo through send and waits for the response frame with that echo, which the
 // link's reader hands to Deliver. It is the Transport a WebSocket link plugs into
-// NewWithTransport. The link owns the connection: send must write with a deadline (through its
-// one writer goroutine), and Close must be called when the connection ends.
+// NewWithTransport. The matching is link.Calls, the one echo matcher of every WebSocket link;
+// each call waits at most core.DefaultTimeout (or ctx's deadline) and is never retried. The link
+// owns the connection: send must write with a deadline (through its one writer goroutine), and
+// Close must be called when the connection ends.
 type Calls struct {
-	send func(ctx context.Context, frame []byte) error
-
-	mu      sync.Mutex
-	next    uint64
-	waiting map[string]chan *Response
-	closed  error
+	calls  *link.Calls
+	sender link.Sender
 }
 
 // NewCalls makes the action side of a connection.
 func NewCalls(send func(ctx context.Context, frame []byte) error) *Calls {
-	return &Calls{send: send, waiting: map[string]chan *Response{}}
+	c := &Calls{calls: link.NewCalls(0), sender: link.SendFunc(send)}
+	c.calls.Attach(c.sender)
+	return c
 }
 
 // Do sends one action and waits for its response, ctx's end or the connection's.
 func (c *Calls) Do(ctx context.Context, req ActionRequest) (*Response, error) {
-	c.mu.Lock()
-	if c.closed != nil {
-		err := c.closed
-		c.mu.Unlock()
-		return nil, core.Errorf(core.CodeBackendDown, "the OneBot 12 connection is closed: %v", err)
-	}
-	c.next++
-	echo := strconv.FormatUint(c.next, 10)
-	ch := make(chan *Response, 1)
-	c.waiting[echo] = ch
-	c.mu.Unlock()
-	defer func() {
-		c.mu.Lock()
-		delete(c.waiting, echo)
-		c.mu.Unlock()
-	}()
-	req.Echo = json.RawMessage(strconv.Quote(echo))
-	frame, err := json.Marshal(req)
+	b, err := c.calls.Call(ctx, req.Action, func(echo string) ([]byte, error) {
+		req.Echo = json.RawMessage(strconv.Quote(echo))
+		return json.Marshal(req)
+	})
 	if err != nil {
-		return nil, core.Errorf(core.CodeBadParam, "the params of %s cannot be encoded as JSON: %v", req.Action, err)
+		return nil, err
 	}
-	if err := c.send(ctx, frame); err != nil {
-		return nil, core.Errorf(core.CodeBackendDown, "cannot send %s over the OneBot 12 connection: %v", req.Action, err)
+	r, err := DecodeResponse(b)
+	if err != nil {
+		return nil, core.Errorf(core.CodeBackendBadReply, "the answer to %s is not a OneBot 12 response: %v", req.Action, err)
 	}
-	select {
-	case r, ok := <-ch:
-		if !ok {
-			return nil, core.Errorf(core.CodeBackendDown, "the OneBot 12 connection closed before %s was answered: the action may or may not have run", req.Action)
-		}
-		return r, nil
-	case <-ctx.Done():
-		return nil, core.Errorf(core.CodeBackendTimeout, "the OneBot 12 implementation did not answer %s in time", req.Action)
-	}
+	return r, nil
 }
 
 // Deliver hands a response frame to the action waiting for its echo. It reports false for a
-// frame that is not a response or that nobody waits for (answered too late, or not ours).
-func (c *Calls) Deliver(frame []byte) bool {
-	r, err := DecodeResponse(frame)
-	if err != nil || len(r.Echo) == 0 {
-		return false
-	}
-	var echo string
-	if json.Unmarshal(r.Echo, &echo) != nil {
-		return false
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	ch, ok := c.waiting[echo]
-	if ok {
-		delete(c.waiting, echo)
-		ch <- r
-	}
-	return ok
-}
+// frame that is not a response to one of this connection's actions.
+func (c *Calls) Deliver(frame []byte) bool { return c.calls.HandleFrame(frame) }
 
 // Close fails every waiting and future action: the connection is gone.
 func (c *Calls) Close(reason error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.closed != nil {
-		return
+	why := "closed"
+	if reason != nil {
+		why = reason.Error()
 	}
-	if reason == nil {
-		reason = errClosed
-	}
-	c.closed = reason
-	for echo, ch := range c.waiting {
-		close(ch)
-		delete(c.waiting, echo)
-	}
+	c.calls.Detach(c.sender, "the OneBot 12 connection is closed: "+why)
 }
-
-type closedErr struct{}
-
-func (closedErr) Error() string { return "closed" }
-
-var errClosed error = closedErr{}
 
 // WebhookAnswer is the answer to a webhook event POST: 204 with no body when there is nothing to
 // do, else 200 with the actions (a JSON array) the implementation is to run — OneBot 12's quick

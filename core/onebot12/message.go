@@ -32,12 +32,14 @@ var segmentSupport = adapterkit.SegmentSupport{
 	"video":    "",
 	"file":     "",
 	"location": "",
-	"link":     "OneBot 12 has no link segment (an implementation's own goes as *prefix.name)",
-	"contact":  "OneBot 12 has no contact card segment (an implementation's own goes as *prefix.name)",
-	"group":    "OneBot 12 has no group card segment (an implementation's own goes as *prefix.name)",
-	"rich":     "rich segments cannot be sent (UCBI receives them only)",
+	"link":     core.SupportReason("support.onebot12.link"),
+	"contact":  core.SupportReason("support.onebot12.contact"),
+	"group":    core.SupportReason("support.onebot12.group"),
+	"rich":     core.SupportReason("support.rich"),
 	"*":        "", // *reply → reply, *qq.face → qq.face: the implementation decides
 }
+
+var _ core.SegmentSupport = (*Adapter)(nil)
 
 // SupportedSegments tells, for every UCBI segment kind ("*" standing for all open-layer specific
 // ones), whether OneBot 12 can send it: "" when it can, else why not. Whether an implementation

@@ -18,13 +18,15 @@ var segmentSupport = adapterkit.SegmentSupport{
 	"audio":    "", // sent as a media file
 	"video":    "",
 	"file":     "",
-	"link":     "Openwx cannot send link cards (send the URL as text)",
-	"location": "Openwx cannot send locations",
-	"contact":  "Openwx cannot send contact cards",
-	"group":    "Openwx cannot send group cards",
-	"rich":     "rich segments cannot be sent (UCBI receives them only)",
-	"*":        "Openwx has no segment types of its own",
+	"link":     core.SupportReason("support.openwx.link"),
+	"location": core.SupportReason("support.openwx.location"),
+	"contact":  core.SupportReason("support.openwx.contact"),
+	"group":    core.SupportReason("support.openwx.group"),
+	"rich":     core.SupportReason("support.rich"),
+	"*":        core.SupportReason("support.openwx.own_types"),
 }
+
+var _ core.SegmentSupport = (*Adapter)(nil)
 
 // SupportedSegments tells, for every UCBI segment kind ("*" standing for all open-layer specific
 // ones), whether Openwx can send it: "" when it can, else why not. Beyond kinds, a message is

@@ -3,6 +3,7 @@ package onebottest
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -13,19 +14,8 @@ import (
 	"github.com/coder/websocket"
 
 	"ucbi-console/core/link"
+	"ucbi-console/internal/testwait"
 )
-
-func waitCh[T any](t *testing.T, ch <-chan T, what string) T {
-	t.Helper()
-	select {
-	case v := <-ch:
-		return v
-	case <-time.After(10 * time.Second):
-		t.Fatalf("timed out waiting for %s", what)
-	}
-	var zero T
-	return zero
-}
 
 func dialWS(t *testing.T, u string, h http.Header) *websocket.Conn {
 	t.Helper()
@@ -64,13 +54,7 @@ func writeJSON(t *testing.T, ws *websocket.Conn, frame string) {
 // waitLinks waits until n event links are connected.
 func waitLinks(t *testing.T, s *Server, n int) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for s.EventLinks() != n {
-		if time.Now().After(deadline) {
-			t.Fatalf("%d event links, want %d", s.EventLinks(), n)
-		}
-		time.Sleep(time.Millisecond) // polling with a deadline
-	}
+	testwait.Until(t, fmt.Sprintf("%d event links", n), func() bool { return s.EventLinks() == n })
 }
 
 func TestWebSocketServerPaths(t *testing.T) {
@@ -166,7 +150,7 @@ func TestHTTPPostSigned(t *testing.T) {
 	if err := s.Emit(s.PrivateMessageEvent(10002, "hi")); err != nil {
 		t.Fatal(err)
 	}
-	p := waitCh(t, posts, "post")
+	p := testwait.Recv(t, posts, "post")
 	want := Sign("sec", p.body)
 	if p.sig != "sha1="+strings.ToUpper(strings.TrimPrefix(want, "sha1=")) || p.sig == want || p.self != "10001" {
 		t.Errorf("signature %q self %q, want upper-case %q", p.sig, p.self, want)
@@ -192,14 +176,14 @@ func TestSSEAndHeartbeat(t *testing.T) {
 	stop := s.StartHeartbeat(10 * time.Millisecond)
 	defer stop()
 	var m map[string]any
-	json.Unmarshal([]byte(waitCh(t, got, "heartbeat")), &m)
+	json.Unmarshal([]byte(testwait.Recv(t, got, "heartbeat")), &m)
 	if m["meta_event_type"] != "heartbeat" || m["interval"] != float64(10) {
 		t.Errorf("heartbeat = %v", m)
 	}
 	stop()
 	s.Emit(s.NoticeEvent("group_increase", map[string]any{"group_id": 20001, "user_id": 10003, "sub_type": "approve"}))
 	for {
-		json.Unmarshal([]byte(waitCh(t, got, "notice")), &m)
+		json.Unmarshal([]byte(testwait.Recv(t, got, "notice")), &m)
 		if m["post_type"] == "notice" {
 			break
 		}

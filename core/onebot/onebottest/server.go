@@ -22,6 +22,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"ucbi-console/core"
 )
 
 // Flavors.
@@ -595,12 +597,12 @@ func (s *Server) ark(action string, p map[string]any) (any, *failure) {
 	}
 	switch {
 	case gid != "":
-		if !digits(gid) {
+		if !core.IsDigits(gid) {
 			return map[string]any{"errCode": 1, "errMsg": "群号无效", "arkJson": ""}, nil
 		}
 		return map[string]any{"errCode": 0, "errMsg": "", "arkJson": GroupCard(gid, s.groupName(gid)) + "\n"}, nil
 	case uid != "":
-		if !digits(uid) {
+		if !core.IsDigits(uid) {
 			return map[string]any{"errCode": 1, "errMsg": "用户不存在", "arkMsg": ""}, nil
 		}
 		return map[string]any{"errCode": 0, "errMsg": "", "arkMsg": FriendCard(uid, s.friendName(uid))}, nil
@@ -680,16 +682,4 @@ func str(v any) string {
 		return ""
 	}
 	return fmt.Sprint(v)
-}
-
-func digits(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return true
 }
