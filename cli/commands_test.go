@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"bytes"
+	"context"
 	"net"
 	"strings"
 	"testing"
@@ -151,5 +153,30 @@ func TestVersionAndServeFailure(t *testing.T) {
 	code, _, errs := run(t, t.TempDir(), "serve", "--listen", ln.Addr().String())
 	if code != 1 || !strings.Contains(errs, "address already in use") {
 		t.Errorf("serve on a busy port: %d %q", code, errs)
+	}
+}
+
+// TestDemoCommand: demo starts the demo open layer, stores it as source "demo" and opens the
+// app on an environment whose dispatcher reaches it; the demo stops when the app closes.
+func TestDemoCommand(t *testing.T) {
+	data := t.TempDir()
+	var who string
+	gui := func(env *Env) error {
+		info, err := env.Dispatcher.LoginInfo(context.Background(), core.OriginGUI, DemoSource)
+		who = info.UserID
+		return err
+	}
+	var out, errb bytes.Buffer
+	if code := Run([]string{"demo", "--data", data}, &out, &errb, gui); code != 0 || who != "10001" {
+		t.Fatalf("demo: %d %q %q (logged in as %q)", code, out.String(), errb.String(), who)
+	}
+	db, err := store.Open(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	src, err := db.Source(DemoSource)
+	if err != nil || src.Events != core.LinkWS {
+		t.Fatalf("the demo source: %+v %v", src, err)
 	}
 }

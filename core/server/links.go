@@ -63,7 +63,8 @@ func (rt *Runtime) ReloadSources() error {
 			if first == nil {
 				first = err
 			}
-			continue
+			// Kept as it is, so that it is tried again only once the source changes.
+			l = &sourceLink{src: s, stop: func() {}}
 		}
 		if l != nil {
 			rt.links[s.ID] = l

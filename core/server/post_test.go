@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"ucbi-console/core"
 	"ucbi-console/core/onebot"
@@ -64,4 +65,31 @@ func TestPostURLReplyAndReload(t *testing.T) {
 		t.Error("the POST was not signed with the consumer's secret or lacked its id header")
 	}
 	c.historyHas(core.OriginUCBI, "send_message", "group:5550003")
+}
+
+// TestWatchAppliesEdits: with Watch on, a source stored while the console runs gets its link
+// and a bot stored then is served, without a reload call (the app edits the store only).
+func TestWatchAppliesEdits(t *testing.T) {
+	fake := onebottest.New(onebottest.Options{Flavor: onebottest.NapCat})
+	defer fake.Close()
+	c := startConsole(t, nil, nil, func(cfg *server.Config) { cfg.Watch = 10 * time.Millisecond })
+	if err := c.db.PutSource(core.Source{ID: "edited", Via: onebot.Via, URL: fake.URL(), Events: core.LinkWS, WSURL: fake.WSURL()}); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.db.PutBot(core.Bot{ID: "new-bot", Mode: core.BotWS, Token: "new-bot-token"}); err != nil {
+		t.Fatal(err)
+	}
+	c.linkUp("edited")
+	waitFor(t, "the new bot", func() bool {
+		for _, b := range c.rt.Hub.Bots() {
+			if b.ID == "new-bot" {
+				return true
+			}
+		}
+		return false
+	})
+	if err := c.db.DeleteSource("edited"); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the removed source's link to stop", func() bool { return fake.EventLinks() == 0 })
 }

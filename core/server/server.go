@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
 	"sync"
 	"time"
 
@@ -55,6 +56,11 @@ type Config struct {
 
 	Logger *slog.Logger // nil = slog.Default()
 
+	// Watch is how often the stored sources and bots are compared with the running ones, so
+	// that an edit (in the app, say) takes effect without a restart: 0 = every 2 s, negative =
+	// never (call ReloadSources and ReloadBots instead).
+	Watch time.Duration
+
 	// MinBackoff and MaxBackoff bound the redials of every link the console dials (sources'
 	// ws and sse links, ws-reverse bots, POST retries): 1 s → 30 s when zero.
 	MinBackoff, MaxBackoff time.Duration
@@ -84,6 +90,8 @@ type Runtime struct {
 	closed bool
 
 	background sync.WaitGroup
+	stopWatch  context.CancelFunc
+	watching   sync.WaitGroup
 	closeOnce  sync.Once
 	closeErr   error
 }
@@ -180,8 +188,11 @@ func Start(ctx context.Context, cfg Config) (*Runtime, error) {
 		rt.startMetrics()
 	}
 	if err := rt.ReloadSources(); err != nil {
-		rt.Close()
-		return nil, err
+		// A source that cannot be linked is logged and marked down; the others run.
+		rt.log.Warn("not every event link started", "error", err.Error())
+	}
+	if cfg.Watch >= 0 {
+		rt.watch(bots)
 	}
 	go func() {
 		select {
@@ -232,6 +243,41 @@ func (rt *Runtime) Handler(o endpoint.Options) (http.Handler, error) {
 	return srv.Handler(), nil
 }
 
+// watch applies edits of the stored sources and bots every Config.Watch.
+func (rt *Runtime) watch(bots []core.Bot) {
+	every := rt.cfg.Watch
+	if every == 0 {
+		every = 2 * time.Second
+	}
+	ctx, stop := context.WithCancel(rt.ctx)
+	rt.stopWatch = stop
+	rt.watching.Add(1)
+	go func() {
+		defer rt.watching.Done()
+		tick := time.NewTicker(every)
+		defer tick.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-tick.C:
+			}
+			_ = rt.ReloadSources() // errors are logged once per change of the source
+			if rt.cfg.Bots == nil {
+				continue
+			}
+			now, err := rt.cfg.Bots.Bots()
+			if err != nil || slices.Equal(now, bots) {
+				continue
+			}
+			if err := rt.Hub.Reload(now); err != nil {
+				rt.log.Warn("bots not reloaded", "error", err.Error())
+			}
+			bots = now
+		}
+	}()
+}
+
 // ReloadBots applies the stored bot list to the hub: added bots start, removed ones are
 // disconnected, changed ones reconnected. A bad list changes nothing.
 func (rt *Runtime) ReloadBots() error {
@@ -251,6 +297,10 @@ func (rt *Runtime) ReloadBots() error {
 // when the event path stops).
 func (rt *Runtime) Close() error {
 	rt.closeOnce.Do(func() {
+		if rt.stopWatch != nil { // no reload may race the shutdown
+			rt.stopWatch()
+			rt.watching.Wait()
+		}
 		rt.mu.Lock()
 		rt.closed = true
 		links := rt.links
