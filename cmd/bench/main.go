@@ -62,8 +62,8 @@ func run() int {
 	flag.IntVar(&c.conc, "conc", 32, "concurrent callers")
 	flag.IntVar(&c.rounds, "rounds", 6, "interleaved rounds each load's duration is split into")
 	flag.BoolVar(&c.quick, "quick", false, "small numbers (0.5 s loads, 20,000 rows): a smoke run for CI")
-	flag.StringVar(&c.cpuprof, "cpuprofile", "", "write a CPU profile of the process serving the console (during the call loads) to this file")
-	flag.StringVar(&c.only, "only", "", "run only one part: calls, history, events, flow (events through a link to a consumer), hub, gui, or console (the OneBot route alone, to profile it)")
+	flag.StringVar(&c.cpuprof, "cpuprofile", "", "write a CPU profile of the process serving the console to this file (the call loads; with --only flow, the event path's console)")
+	flag.StringVar(&c.only, "only", "", "run only one part: calls, history, events, flow (events from a ws link to an app and through the bot hub), gui (the desktop app), or console (the OneBot route alone, to profile it)")
 	flag.Parse()
 	if c.quick {
 		if !flagSet("rows") {
@@ -78,9 +78,9 @@ func run() int {
 		return 2
 	}
 	switch c.only {
-	case "", "calls", "history", "events", "flow", "hub", "gui", "console":
+	case "", "calls", "history", "events", "flow", "gui", "console":
 	default:
-		fmt.Fprintf(os.Stderr, "bench: --only %q: calls, history, events, flow, hub, gui or console\n", c.only)
+		fmt.Fprintf(os.Stderr, "bench: --only %q: calls, history, events, flow, gui or console\n", c.only)
 		return 2
 	}
 	tmp, err := os.MkdirTemp("", "ucbi-bench-")
@@ -126,6 +126,15 @@ func run() int {
 			fmt.Fprintln(os.Stderr, "bench: FAILED:", err)
 			return 1
 		}
+	}
+	if c.only == "" || c.only == "flow" {
+		n, err := benchEventPath(c, tmp)
+		misses += n
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "bench: FAILED:", err)
+			return 1
+		}
+		benchInbox()
 	}
 	if c.only == "" || c.only == "gui" {
 		n, err := benchGUI(c, tmp)
