@@ -320,22 +320,30 @@ func (m *meter) see(stamp int64, now time.Time) {
 	}
 }
 
-// consumerCommands serves "measure N" on standard input: ARMED, then the GOT line (or a
-// timeout after 5 minutes).
+// measure serves "measure N": ARMED, then the GOT line (or a timeout after 5 minutes). ok is
+// false for any other command.
+func (m *meter) measure(f []string) (answer string, ok bool) {
+	if f[0] != "measure" || len(f) != 2 {
+		return "", false
+	}
+	n, _ := strconv.Atoi(f[1])
+	done := m.arm(n)
+	fmt.Println("ARMED")
+	select {
+	case line := <-done:
+		return line, true
+	case <-time.After(5 * time.Minute):
+		return "ERR not all events arrived within 5 minutes", true
+	}
+}
+
+// consumerCommands serves "measure N" on standard input until it closes.
 func consumerCommands(m *meter) {
 	commands(func(f []string) string {
-		if f[0] != "measure" || len(f) != 2 {
-			return "ERR unknown command " + strings.Join(f, " ")
+		if a, ok := m.measure(f); ok {
+			return a
 		}
-		n, _ := strconv.Atoi(f[1])
-		done := m.arm(n)
-		fmt.Println("ARMED")
-		select {
-		case line := <-done:
-			return line
-		case <-time.After(5 * time.Minute):
-			return "ERR not all events arrived within 5 minutes"
-		}
+		return "ERR unknown command " + strings.Join(f, " ")
 	})
 }
 
@@ -448,18 +456,10 @@ func roleBot() error {
 	}()
 	fmt.Println("READY bot")
 	commands(func(f []string) string {
+		if a, ok := m.measure(f); ok {
+			return a
+		}
 		if f[0] != "calls" || len(f) != 3 {
-			if f[0] == "measure" && len(f) == 2 {
-				n, _ := strconv.Atoi(f[1])
-				done := m.arm(n)
-				fmt.Println("ARMED")
-				select {
-				case line := <-done:
-					return line
-				case <-time.After(5 * time.Minute):
-					return "ERR not all events arrived within 5 minutes"
-				}
-			}
 			return "ERR unknown command " + strings.Join(f, " ")
 		}
 		d, _ := time.ParseDuration(f[1])

@@ -22,6 +22,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime"
+	"slices"
 	"syscall"
 	"time"
 )
@@ -105,39 +106,28 @@ func run() int {
 		fmt.Println("(--quick: short loads and a small store — a smoke run; the figures are indicative only)")
 	}
 	misses := 0
-	if c.only == "" || c.only == "calls" || c.only == "console" {
-		n, err := benchCalls(c, tmp)
-		misses += n
-		if err != nil {
-			fmt.Fprintln(os.Stderr, "bench: FAILED:", err)
-			return 1
-		}
+	// The parts, in order; each returns how many targets it missed.
+	parts := []struct {
+		names []string // --only values that run it
+		run   func(config, string) (int, error)
+	}{
+		{[]string{"calls", "console"}, benchCalls},
+		{[]string{"history"}, benchHistory},
+		{[]string{"events"}, func(c config, tmp string) (int, error) { return 0, benchEvents(c, tmp) }},
+		{[]string{"flow"}, func(c config, tmp string) (int, error) {
+			n, err := benchEventPath(c, tmp)
+			if err == nil {
+				benchInbox()
+			}
+			return n, err
+		}},
+		{[]string{"gui"}, benchGUI},
 	}
-	if c.only == "" || c.only == "history" {
-		n, err := benchHistory(c, tmp)
-		misses += n
-		if err != nil {
-			fmt.Fprintln(os.Stderr, "bench: FAILED:", err)
-			return 1
+	for _, p := range parts {
+		if c.only != "" && !slices.Contains(p.names, c.only) {
+			continue
 		}
-	}
-	if c.only == "" || c.only == "events" {
-		if err := benchEvents(c, tmp); err != nil {
-			fmt.Fprintln(os.Stderr, "bench: FAILED:", err)
-			return 1
-		}
-	}
-	if c.only == "" || c.only == "flow" {
-		n, err := benchEventPath(c, tmp)
-		misses += n
-		if err != nil {
-			fmt.Fprintln(os.Stderr, "bench: FAILED:", err)
-			return 1
-		}
-		benchInbox()
-	}
-	if c.only == "" || c.only == "gui" {
-		n, err := benchGUI(c, tmp)
+		n, err := p.run(c, tmp)
 		misses += n
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "bench: FAILED:", err)
