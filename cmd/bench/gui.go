@@ -304,8 +304,8 @@ func schemaVersion(tmp string) (string, error) {
 	return v, err
 }
 
-// copyDir copies the regular files of src into dst (created), keeping holes out of the way: a
-// plain byte copy, so the copy is the app's to change.
+// copyDir copies the regular files of src into dst (created), synced: a plain byte copy, so the
+// copy is the app's to change and the cache stays as filled.
 func copyDir(src, dst string) error {
 	return filepath.WalkDir(src, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -332,6 +332,12 @@ func copyDir(src, dst string) error {
 			out.Close()
 			return err
 		}
+		// Written back now, so that the app's start does not wait for the copy's write-back
+		// (its store syncs at open).
+		if err := out.Sync(); err != nil {
+			out.Close()
+			return err
+		}
 		return out.Close()
 	})
 }
@@ -351,10 +357,16 @@ func moduleRoot() (string, error) {
 	return filepath.Dir(mod), nil
 }
 
-// tail is the last lines of a log file, on one line, for an error message.
+// tail is the end of a log file on one line, for an error message: from a panic or fatal error
+// when there is one (its first lines say what and where), else the last three lines.
 func tail(path string) string {
 	b, _ := os.ReadFile(path)
 	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	for i, l := range lines {
+		if strings.HasPrefix(l, "panic:") || strings.HasPrefix(l, "fatal error:") {
+			return strings.Join(lines[i:min(len(lines), i+12)], " | ")
+		}
+	}
 	if len(lines) > 3 {
 		lines = lines[len(lines)-3:]
 	}
