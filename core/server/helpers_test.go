@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"net/http"
 	"strconv"
 	"strings"
@@ -56,7 +57,8 @@ func startConsole(t *testing.T, sources []core.Source, bots []core.Bot, mod func
 			t.Fatalf("source %s: %v", s.ID, err)
 		}
 	}
-	cfg := server.Config{Dispatcher: d, Sources: db, Events: db, Bots: db, MinBackoff: 10 * time.Millisecond, MaxBackoff: 100 * time.Millisecond}
+	cfg := server.Config{Dispatcher: d, Sources: db, Events: db, Bots: db, MinBackoff: 10 * time.Millisecond, MaxBackoff: 100 * time.Millisecond,
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	if mod != nil {
 		mod(&cfg)
 	}
