@@ -243,10 +243,10 @@ func (s *composeScreen) message() (core.Message, json.RawMessage, []string) {
 			msg = why
 		case private && r.typ == "at":
 			msg = L("an @ mentions someone in a group: a private chat has no one to mention (remove it, or switch to group chat)")
+		case err != nil:
+			msg = err.Error() // the row's own words (already in the UI's language)
 		default:
-			if err == nil {
-				err = core.ValidateMessage(core.Message{seg})
-			}
+			err = core.ValidateMessage(core.Message{seg})
 			if layer, ok := openLayerOf(src.Via); ok && err == nil {
 				err = layer.checkSegment(seg)
 			}

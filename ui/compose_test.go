@@ -619,7 +619,8 @@ func TestComposeRowMessagesInChinese(t *testing.T) {
 	if got := s.segmentErrorText(verr); got != "第 2 段（@ 提及）：data 需要 user_id or user_tid" {
 		t.Fatalf("core's segment prefix: %q", got)
 	}
-	if got := s.segmentErrorText(core.Errorf(core.CodeMissingParam, "the group target has no group_id")); got != "the group target has no group_id" {
+	plainErr := core.Errorf(core.CodeMissingParam, "the group target has no group_id")
+	if got := s.segmentErrorText(plainErr); got != engineMessage(plainErr) {
 		t.Fatalf("a message without a segment prefix: %q", got)
 	}
 
