@@ -106,12 +106,17 @@ func newArkScreen(e *env) *arkScreen {
 		form,
 		container.NewBorder(nil, nil, container.NewHBox(s.genBtn, s.progress), nil, s.status),
 		widget.NewSeparator(),
+	)
+	s.top = top
+	// The card, its buttons and its JSON scroll under the form: the form stays in reach and the
+	// screen fits a 640 px high window whatever the card's size.
+	body := container.NewVBox(
 		container.NewHBox(container.New(layout.NewGridWrapLayout(fyne.NewSize(480, 240)), s.view), layout.NewSpacer()),
 		container.NewHBox(s.copyBtn, s.sendBtn),
 		heading(L("Card JSON")),
+		s.rawView,
 	)
-	s.top = top
-	right := container.NewBorder(top, nil, nil, nil, container.NewVScroll(s.rawView))
+	right := container.NewBorder(top, nil, nil, nil, container.NewVScroll(body))
 	s.right = right
 	s.tabs = container.NewAppTabs(
 		container.NewTabItem(fmt.Sprintf(L("Cards (%d)"), 0), s.past),

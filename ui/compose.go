@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -72,6 +73,8 @@ type composeScreen struct {
 	changes   int
 	restoring bool
 	draftSave *debouncer
+	draftMu   sync.Mutex // draftJSON is read by the debounced save
+	draftJSON string
 	// touched is set once the user edited the message or the target, or tried to send. Until
 	// then problems are a neutral hint (grey), not an error (red): a fresh screen has not gone
 	// wrong yet.

@@ -64,14 +64,26 @@ func (s *composeScreen) draft() composeDraft {
 	return d
 }
 
-// saveDraft stores the draft (debounced: called after a pause in typing).
-func (s *composeScreen) saveDraft() {
+// noteDraft takes the form as it is now (on the UI goroutine) and saves it after a pause in
+// typing. The debounced save only writes what was taken: it never reads a widget.
+func (s *composeScreen) noteDraft() {
 	b, err := json.Marshal(s.draft())
 	if err != nil {
 		fyne.LogError("compose draft", err)
 		return
 	}
-	s.e.putSetting(keyComposeDraft, string(b))
+	s.draftMu.Lock()
+	s.draftJSON = string(b)
+	s.draftMu.Unlock()
+	s.draftSave.trigger()
+}
+
+// saveDraft stores the draft last taken.
+func (s *composeScreen) saveDraft() {
+	s.draftMu.Lock()
+	v := s.draftJSON
+	s.draftMu.Unlock()
+	s.e.putSetting(keyComposeDraft, v)
 }
 
 // loadDraft reads the saved draft in the background and puts it in the form, unless the

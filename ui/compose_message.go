@@ -29,7 +29,11 @@ func (s *composeScreen) addMenuItems() []*fyne.MenuItem {
 	items := make([]*fyne.MenuItem, 0, len(segmentKinds))
 	for _, k := range segmentKinds {
 		typ := k.typ
-		if why := s.unsupported(typ); why != "" {
+		why := s.unsupported(typ)
+		if why == "" && typ == "at" && s.selectedType() == core.TypePrivate {
+			why = L("an @ mentions someone in a group: a private chat has no one to mention (remove it, or switch to group chat)")
+		}
+		if why != "" {
 			it := fyne.NewMenuItem(L(k.label)+" — "+why, nil)
 			it.Disabled = true
 			items = append(items, it)
@@ -132,7 +136,7 @@ func (s *composeScreen) changed() {
 		s.setResult(widget.MediumImportance, "")
 	}
 	s.pane.stale()
-	s.draftSave.trigger()
+	s.noteDraft()
 }
 
 // problemImportance is how problems are shown: a grey hint until the user did something.

@@ -260,7 +260,7 @@ func (w *offsetWatch) MinSize(objs []fyne.CanvasObject) fyne.Size {
 }
 
 func newHistoryColumns() *columns {
-	return newColumns(118, 64, 120, 175, 150, 140, 64, 0).titled(historyTitles()...)
+	return newColumns(128, 84, 110, 165, 140, 110, 84, 0).titled(historyTitles()...)
 }
 
 func historyTitles() []string {

@@ -121,11 +121,18 @@ func isRuneStart(b byte) bool { return b&0xC0 != 0x80 }
 // action and parameters, not a UCBI request.
 var botOrigins = map[string]bool{core.OriginOneBot: true, core.OriginOneBotWS: true, hub.OriginOneBotPost: true}
 
+// openLayerRow reports whether a row holds an open-layer action and its parameters rather than a
+// UCBI request: a bot's call, or a recommend card asked for by name (the GUI's Ark screen
+// records the card request itself).
+func openLayerRow(r core.HistoryRecord) bool {
+	return botOrigins[r.Origin] || r.Action == "ArkSharePeer" || r.Action == "send_ark_share"
+}
+
 // resendRequest is the UCBI request that makes a recorded call again, or why there is none.
 // A UCBI caller's row (the GUI, the UCBI endpoint, the CLI) holds its request; a bot's row holds
 // the OneBot action and parameters, which UCBI passes through as *action to the same source.
 func resendRequest(r core.HistoryRecord, sources []core.Source) (core.Request, string) {
-	if botOrigins[r.Origin] {
+	if openLayerRow(r) {
 		if r.Source == "" {
 			return core.Request{}, L("This call never reached a message source: there is nothing to send again.")
 		}
@@ -167,11 +174,11 @@ func orEmptyObject(raw json.RawMessage) []byte {
 // the backend received. A bot's call was OneBot to begin with (its UCBI form is what Send again
 // sends); a UCBI send becomes the OneBot request the open layer builds for it.
 func historyRequests(r core.HistoryRecord, sources []core.Source) (ucbi, ob string) {
-	if botOrigins[r.Origin] {
+	if openLayerRow(r) {
 		ob = "POST /" + r.Action + "\n" + prettyJSON(orEmptyObject(r.Request))
 		req, why := resendRequest(r, sources)
 		if why != "" {
-			return fmt.Sprintf(L("(none: the call came in OneBot form; %s)"), why), ob
+			return fmt.Sprintf(L("(none: the call was recorded in OneBot form; %s)"), why), ob
 		}
 		return segPrettyJSON(req), ob
 	}

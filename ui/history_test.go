@@ -232,7 +232,7 @@ func TestHistorySendAgainAndAutoRefresh(t *testing.T) {
 	for _, bad := range []core.HistoryRecord{
 		{Origin: core.OriginOneBot, Action: "send_msg", Request: json.RawMessage(`{"message":"x"}`)},                            // never reached a source
 		{Origin: core.OriginOneBot, Source: "gone", Action: "send_msg", Request: json.RawMessage(`{"message":"x"}`)},            // source removed
-		{Origin: core.OriginGUI, Action: "ArkSharePeer", Request: json.RawMessage(`{"group_id":"1"}`)},                          // not a UCBI request
+		{Origin: core.OriginGUI, Action: "get_status", Request: json.RawMessage(`{"group_id":"1"}`)},                            // not a UCBI request
 		{Origin: core.OriginOneBot, Source: "napcat-主号", Action: "send_msg", Request: json.RawMessage(`["not","an","object"]`)}, // not an object
 	} {
 		r.ui(func() {
