@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -219,10 +220,20 @@ func (s *historyScreen) content() fyne.CanvasObject {
 // but its leading side is then laid out anew: a layout there notices the new offset.
 func (s *historyScreen) rememberOffset(key string, split *container.Split) {
 	saved := split.Offset
-	save := s.e.newDebouncer(func() { s.e.putSetting(key, strconv.FormatFloat(saved, 'f', 3, 64)) })
+	var mu sync.Mutex // pending is written on the UI goroutine, read by the debounced save
+	pending := ""
+	save := s.e.newDebouncer(func() {
+		mu.Lock()
+		v := pending
+		mu.Unlock()
+		s.e.putSetting(key, v)
+	})
 	split.Leading = container.New(&offsetWatch{onLayout: func() {
 		if split.Offset != saved {
 			saved = split.Offset
+			mu.Lock()
+			pending = strconv.FormatFloat(saved, 'f', 3, 64)
+			mu.Unlock()
 			save.trigger()
 		}
 	}}, split.Leading)
