@@ -13,6 +13,7 @@ import (
 	"github.com/coder/websocket"
 
 	"ucbi-console/core"
+	"ucbi-console/core/onebot"
 	"ucbi-console/internal/testwait"
 )
 
@@ -20,7 +21,10 @@ import (
 func startManager(t *testing.T, log core.EventLog, sources []core.Source, cfg Config) (*Manager, *httptest.Server) {
 	t.Helper()
 	cfg.Log, cfg.Sources = log, &memSources{list: sources}
-	cfg.Decoders = map[string]core.EventDecoder{testVia: testDecoder}
+	if cfg.Decoders == nil {
+		cfg.Decoders = map[string]core.EventDecoder{}
+	}
+	cfg.Decoders[testVia] = testDecoder
 	if cfg.Logger == nil {
 		cfg.Logger = quietLogger()
 	}
@@ -279,5 +283,47 @@ func TestReverseCallTimesOutAndSilentLinkGoesDown(t *testing.T) {
 			t.Errorf("the silent link is still open: %v", err)
 		}
 		break
+	}
+}
+
+// Heartbeats and a lifecycle "connect" decode to kind-only events (onebot.IsLinkSignal): they
+// are signs of life, counted as skipped, never stored nor delivered as empty events.
+func TestSignsOfLifeAreSkippedNotStored(t *testing.T) {
+	log := NewMemLog()
+	napcat := core.Source{ID: "napcat", Via: onebot.Via, Events: core.LinkWSReverse}
+	m, srv := startManager(t, log, []core.Source{napcat}, Config{Decoders: map[string]core.EventDecoder{onebot.Via: onebot.DecodeEvent}})
+	ctx := testCtx(t)
+	c, _, err := dialReverse(t, ctx, srv.URL+"/report/napcat", hdr("X-Client-Role", "Event"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	frames := []string{
+		`{"time":1,"self_id":10001,"post_type":"meta_event","meta_event_type":"lifecycle","sub_type":"connect"}`,
+		`{"time":2,"self_id":10001,"post_type":"meta_event","meta_event_type":"heartbeat","status":{"online":true,"good":true},"interval":30000}`,
+		`{"time":3,"self_id":10001,"post_type":"message","message_type":"private","sub_type":"friend","message_id":7,"user_id":10002,"message":"hi","raw_message":"hi","font":0,"sender":{"user_id":10002,"nickname":"a"}}`,
+	}
+	for _, f := range frames {
+		if err := c.Write(ctx, websocket.MessageText, []byte(f)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Frames of one link are taken in order: once the message is stored, the two before it
+	// have been decided on.
+	testwait.Until(t, "the message stored", func() bool {
+		evs, _ := log.EventsAfter(0, 0)
+		return len(evs) > 0 && evs[len(evs)-1].Kind == "message.private"
+	})
+	evs, _ := log.EventsAfter(0, 0)
+	if len(evs) != 2 { // message_source_up, the message
+		t.Fatalf("%d events stored, want 2 (up, message)", len(evs))
+	}
+	for _, ev := range evs {
+		if ev.Event.Type == "" {
+			t.Errorf("an empty event was stored: kind %q", ev.Kind)
+		}
+	}
+	st := m.Intake.Stats().Sources["napcat"]
+	if st.Skipped != 2 || len(st.DecodeFailures) != 0 {
+		t.Errorf("skipped %d (want 2), failures %v", st.Skipped, st.DecodeFailures)
 	}
 }
