@@ -327,3 +327,61 @@ func TestSignsOfLifeAreSkippedNotStored(t *testing.T) {
 		t.Errorf("skipped %d (want 2), failures %v", st.Skipped, st.DecodeFailures)
 	}
 }
+
+// A reply bigger than any event (a big group's member list) comes back over the reverse link;
+// an event that big is refused and counted, and the link stays up.
+func TestReverseLinkTakesLargeRepliesAndRefusesLargeEvents(t *testing.T) {
+	log := NewMemLog()
+	s := core.Source{ID: "big", Via: testVia, Events: core.LinkWSReverse}
+	m, srv := startManager(t, log, []core.Source{s}, Config{})
+	ctx := testCtx(t)
+	c, _, err := dialReverse(t, ctx, srv.URL+"/report/big", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	testwait.Until(t, "the link takes actions", func() bool { return m.Reverse.Connected("big") })
+
+	type callResult struct {
+		reply []byte
+		err   error
+	}
+	res := make(chan callResult, 1)
+	go func() {
+		b, err := m.Reverse.Caller("big").Call(ctx, "get_group_member_list", json.RawMessage(`{"group_id":1}`))
+		res <- callResult{b, err}
+	}()
+	_, frame, err := c.Read(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var action struct {
+		Echo json.RawMessage `json:"echo"`
+	}
+	if err := json.Unmarshal(frame, &action); err != nil {
+		t.Fatalf("action frame %s", frame)
+	}
+	members := `"` + strings.Repeat("m", DefaultMaxEventBytes+600<<10) + `"`
+	reply := []byte(`{"status":"ok","retcode":0,"data":[` + members + `],"echo":` + string(action.Echo) + `}`)
+	if err := c.Write(ctx, websocket.MessageText, reply); err != nil {
+		t.Fatal(err)
+	}
+	r := testwait.Recv(t, res, "the call's result")
+	if r.err != nil || !bytes.Equal(r.reply, reply) {
+		t.Fatalf("call: %d bytes, %v", len(r.reply), r.err)
+	}
+
+	bigEvent := []byte(`{"post_type":"message","x":` + members + `}`)
+	if err := c.Write(ctx, websocket.MessageText, bigEvent); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Write(ctx, websocket.MessageText, msg("after", 0)); err != nil {
+		t.Fatal(err)
+	}
+	testwait.Until(t, "the small event stored", func() bool { return log.Len() == 2 }) // up + event
+	if n := m.Intake.Stats().Sources["big"].DecodeFailures[ReasonTooLarge]; n != 1 {
+		t.Errorf("too-large refusals = %d, want 1", n)
+	}
+	if up, _, _ := m.Intake.Live("big"); !up || !m.Reverse.Connected("big") {
+		t.Error("the link went down")
+	}
+}
