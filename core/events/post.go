@@ -41,7 +41,7 @@ type PostOptions struct {
 	Timeout    time.Duration // per POST; 0 = 10 s
 	MinBackoff time.Duration // first retry delay; 0 = 1 s
 	MaxBackoff time.Duration // retry delay cap; 0 = 30 s
-	Client     *http.Client  // nil = a client of its own with Timeout
+	Client     *http.Client  // nil = a client of its own with Timeout; redirects are never followed
 	Replier    Replier       // nil = {"reply": …} answers are ignored
 }
 
@@ -79,10 +79,14 @@ func NewPostDeliverer(in *Intake, rawURL string, opts PostOptions) *PostDelivere
 	if opts.MaxBackoff <= 0 {
 		opts.MaxBackoff = 30 * time.Second
 	}
-	client := opts.Client
-	if client == nil {
-		client = &http.Client{Timeout: opts.Timeout}
+	client := &http.Client{Timeout: opts.Timeout}
+	if opts.Client != nil {
+		c := *opts.Client
+		client = &c
 	}
+	// Never follow a redirect: Go turns a 301/302/303 POST into a GET without the body, and the
+	// consumer's answer to that GET would acknowledge an event it never got.
+	client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	shown := core.Source{URL: rawURL}.ShownURL()
 	return &PostDeliverer{
 		in: in, url: rawURL, shown: shown, cursor: CursorName(rawURL), opts: opts, client: client,
@@ -220,10 +224,22 @@ func (d *PostDeliverer) post(ctx context.Context, id uint64, body []byte) ([]byt
 	}
 	defer resp.Body.Close()
 	reply, _ := io.ReadAll(io.LimitReader(resp.Body, maxReplyBytes))
+	if resp.StatusCode >= 300 && resp.StatusCode <= 399 {
+		return nil, fmt.Errorf("the consumer redirected to %s (%s); configure the final URL", redirectTarget(resp), resp.Status)
+	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		return nil, fmt.Errorf("the consumer answered %s", resp.Status)
 	}
 	return reply, nil
+}
+
+// redirectTarget is where a redirect points, fit to show (no user info, no query).
+func redirectTarget(resp *http.Response) string {
+	loc, err := resp.Location()
+	if err != nil {
+		return "no Location"
+	}
+	return core.Source{URL: loc.String()}.ShownURL()
 }
 
 // redactURLError drops the URL from a *url.Error (it may hold ?access_token=).

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -295,5 +296,70 @@ func TestPostReplyIsSentOnlyOnceTheCursorIsDurable(t *testing.T) {
 	case r := <-replies:
 		t.Fatalf("reply to event %d sent although the cursor could not be saved", r.id)
 	default:
+	}
+}
+
+// syncBuffer is a log destination tests can read while the deliverer writes.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// A consumer that redirects is not followed: Go would turn the POST into a body-less GET, and
+// the answer to that GET would acknowledge (and even reply to) an event never received. The
+// redirect is a failed delivery naming where it points, retried, and the cursor stays put.
+func TestPostDelivererDoesNotFollowRedirects(t *testing.T) {
+	for _, code := range []int{http.StatusMovedPermanently, http.StatusFound, http.StatusSeeOther, http.StatusTemporaryRedirect} {
+		t.Run(strconv.Itoa(code), func(t *testing.T) {
+			var logs syncBuffer
+			log := NewMemLog()
+			in := startIntake(t, log, IntakeOptions{Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+			var followed, attempts atomic.Int32
+			mux := http.NewServeMux()
+			mux.HandleFunc("/old", func(w http.ResponseWriter, r *http.Request) {
+				attempts.Add(1)
+				http.Redirect(w, r, "/new?token=S3CRET", code)
+			})
+			mux.HandleFunc("/new", func(w http.ResponseWriter, r *http.Request) {
+				followed.Add(1)
+				io.WriteString(w, `{"reply":"page"}`)
+			})
+			srv := httptest.NewServer(mux)
+			t.Cleanup(srv.Close)
+			replier := &fakeReplier{}
+			opts := fastPost("")
+			opts.Replier = replier
+			if _, err := in.Submit(testCtx(t), src("a"), msg("a", 0)); err != nil {
+				t.Fatal(err)
+			}
+			stop := runDeliverer(NewPostDeliverer(in, srv.URL+"/old", opts))
+			testwait.Until(t, "retried redirects", func() bool { return attempts.Load() >= 3 })
+			stop()
+			if n := followed.Load(); n != 0 {
+				t.Errorf("the redirect was followed %d times", n)
+			}
+			if cur, _ := log.Cursor(CursorName(srv.URL + "/old")); cur != 0 {
+				t.Errorf("cursor %d: a redirect acknowledged the event", cur)
+			}
+			if len(replier.replies) != 0 {
+				t.Errorf("replies %v", replier.replies)
+			}
+			out := logs.String()
+			if !strings.Contains(out, "redirected to "+srv.URL+"/new?…") || !strings.Contains(out, "configure the final URL") || strings.Contains(out, "S3CRET") {
+				t.Errorf("log does not name the redirect (or shows its token):\n%s", out)
+			}
+		})
 	}
 }
