@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -54,31 +55,43 @@ func TestReportPostChecksSignatureAndAnswers204OnceDurable(t *testing.T) {
 		{ID: "signed", Via: testVia, Events: core.LinkHTTPPost, Secret: "k"},
 		{ID: "open", Via: testVia, Events: core.LinkHTTPPost},
 		{ID: "wsonly", Via: testVia, Events: core.LinkWSReverse},
+		{ID: "tokened", Via: testVia, Events: core.LinkHTTPPost, Token: "tok"},
 	}
 	_, srv := startManager(t, log, sources, Config{})
 	body := msg("x", 1)
 	big := append([]byte(`{"post_type":"message","x":"`), bytes.Repeat([]byte("a"), DefaultMaxReportBytes)...)
 	for _, tc := range []struct {
 		name, source, sig string
+		auth, query       string // Authorization header, URL query
 		body              []byte
 		status            int
 		stored            bool
 	}{
-		{"signed", "signed", Sign("k", body), body, 204, true},
-		{"upper-case hex", "signed", "sha1=" + strings.ToUpper(Sign("k", body)[5:]), body, 204, true},
-		{"no signature", "signed", "", body, 401, false},
-		{"wrong signature", "signed", Sign("nope", body), body, 403, false},
-		{"signature of another body", "signed", Sign("k", msg("x", 2)), body, 403, false},
-		{"no secret set", "open", "", body, 204, true},
-		{"not JSON", "open", "", []byte("{oops"), 400, false},
-		{"too large", "open", "", big, 413, false},
-		{"unknown source", "ghost", "", body, 404, false},
-		{"source without http-post", "wsonly", "", body, 403, false},
+		{"signed", "signed", Sign("k", body), "", "", body, 204, true},
+		{"upper-case hex", "signed", "sha1=" + strings.ToUpper(Sign("k", body)[5:]), "", "", body, 204, true},
+		{"no signature", "signed", "", "", "", body, 401, false},
+		{"wrong signature", "signed", Sign("nope", body), "", "", body, 403, false},
+		{"signature of another body", "signed", Sign("k", msg("x", 2)), "", "", body, 403, false},
+		{"no secret set", "open", "", "", "", body, 204, true},
+		{"not JSON", "open", "", "", "", []byte("{oops"), 400, false},
+		{"too large", "open", "", "", "", big, 413, false},
+		{"unknown source", "ghost", "", "", "", body, 404, false},
+		{"source without http-post", "wsonly", "", "", "", body, 403, false},
+		// No secret, but a token: required as on the reverse WebSocket.
+		{"token source, no token", "tokened", "", "", "", body, 401, false},
+		{"token source, wrong token", "tokened", "", "Bearer nope", "", body, 403, false},
+		{"token source, Bearer", "tokened", "", "Bearer tok", "", body, 204, true},
+		{"token source, Token (go-cqhttp)", "tokened", "", "Token tok", "", body, 204, true},
+		{"token source, access_token", "tokened", "", "", "?access_token=tok", body, 204, true},
+		{"token source, wrong access_token", "tokened", "", "", "?access_token=tok2", body, 403, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			before := log.Len()
-			req, _ := http.NewRequest(http.MethodPost, srv.URL+"/report/"+tc.source, bytes.NewReader(tc.body))
+			req, _ := http.NewRequest(http.MethodPost, srv.URL+"/report/"+tc.source+tc.query, bytes.NewReader(tc.body))
 			req.Header.Set("Content-Type", "application/json")
+			if tc.auth != "" {
+				req.Header.Set("Authorization", tc.auth)
+			}
 			if tc.sig != "" {
 				req.Header.Set(HeaderSignature, tc.sig)
 			}
@@ -383,5 +396,33 @@ func TestReverseLinkTakesLargeRepliesAndRefusesLargeEvents(t *testing.T) {
 	}
 	if up, _, _ := m.Intake.Live("big"); !up || !m.Reverse.Connected("big") {
 		t.Error("the link went down")
+	}
+}
+
+// A source with neither a secret nor a token takes events from anyone who can reach the door:
+// accepted, and said once per source, at its first use.
+func TestReportWithoutSecretOrTokenWarnsOncePerSource(t *testing.T) {
+	var logs syncBuffer
+	log := NewMemLog()
+	sources := []core.Source{
+		{ID: "open1", Via: testVia, Events: core.LinkHTTPPost},
+		{ID: "open2", Via: testVia, Events: core.LinkHTTPPost},
+	}
+	_, srv := startManager(t, log, sources, Config{Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	for _, id := range []string{"open1", "open1", "open2", "open1"} {
+		resp, err := http.Post(srv.URL+"/report/"+id, "application/json", bytes.NewReader(msg(id, 0)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusNoContent {
+			t.Fatalf("%s: status %d", id, resp.StatusCode)
+		}
+	}
+	out := logs.String()
+	for id, want := range map[string]int{"open1": 1, "open2": 1} {
+		if n := strings.Count(out, "anyone who can reach /report/"+id+" "); n != want {
+			t.Errorf("%s: warned %d times, want %d:\n%s", id, n, want, out)
+		}
 	}
 }
