@@ -426,3 +426,22 @@ func TestReportWithoutSecretOrTokenWarnsOncePerSource(t *testing.T) {
 		}
 	}
 }
+
+// An API-only reverse link carries no heartbeats, yet a dead peer (one that answers no ping)
+// is noticed and the link goes away.
+func TestReverseAPILinkToADeadPeerGoesDown(t *testing.T) {
+	log := NewMemLog()
+	s := core.Source{ID: "api", Via: testVia, Events: core.LinkWSReverse, HeartbeatMS: 25}
+	m, srv := startManager(t, log, []core.Source{s}, Config{})
+	ctx := testCtx(t)
+	// The peer never reads, so it answers no ping: dead as far as the console can tell.
+	if _, _, err := dialReverse(t, ctx, srv.URL+"/report/api", hdr("X-Client-Role", "API")); err != nil {
+		t.Fatal(err)
+	}
+	testwait.Until(t, "the API link attached", func() bool { return m.Reverse.Connected("api") })
+	testwait.Until(t, "the dead API link gone", func() bool { return !m.Reverse.Connected("api") })
+	_, err := m.Reverse.Caller("api").Call(ctx, "get_status", nil)
+	if e := core.AsError(err); e.Code != core.CodeBackendDown || !strings.Contains(e.Message, "silent") {
+		t.Fatalf("call after the link went silent: %v", err)
+	}
+}

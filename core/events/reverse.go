@@ -125,9 +125,9 @@ func (h *ReverseHub) serve(w http.ResponseWriter, r *http.Request, src core.Sour
 		// refuses and counts an oversized event (checkRaw) without dropping the link.
 		ReadLimit: link.DefaultReadLimit,
 		OnFrame:   func(_ *link.Conn, frame []byte) { h.route(ctx, src, frame) },
-	}
-	if role.events {
-		opts.Silence = onebot.Silence(src)
+		// Every role: an API-only link carries no heartbeats, but the watch pings a quiet
+		// peer half-way through, so a live one stays up and a dead one is noticed.
+		Silence: onebot.Silence(src),
 	}
 	conn, err := link.Accept(w, r, opts)
 	if err != nil {
