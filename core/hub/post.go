@@ -202,7 +202,7 @@ const defaultBanSeconds = 30 * 60
 // not a JSON object is an error.
 func QuickActions(event, answer []byte) ([]QuickCall, error) {
 	var op quickOperation
-	if len(answer) == 0 || bytes.TrimSpace(answer)[0] != '{' {
+	if trimmed := bytes.TrimSpace(answer); len(trimmed) == 0 || trimmed[0] != '{' { // a blank answer must not panic
 		return nil, errors.New("the bot's answer to an event is not a JSON object (a quick operation)")
 	}
 	if err := json.Unmarshal(answer, &op); err != nil {
