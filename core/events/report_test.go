@@ -265,21 +265,42 @@ func TestOneBotPathFindsTheSourceBySelfID(t *testing.T) {
 	}
 }
 
-func TestReverseCallTimesOutAndSilentLinkGoesDown(t *testing.T) {
+func TestReverseCallTimesOut(t *testing.T) {
 	log := NewMemLog()
-	s := core.Source{ID: "slow", Via: testVia, Events: core.LinkWSReverse, TimeoutMS: 30, HeartbeatMS: 25}
+	// A long silence limit: the link must stay up for the whole call, however loaded the
+	// machine (the silent link has its own test).
+	s := core.Source{ID: "slow", Via: testVia, Events: core.LinkWSReverse, TimeoutMS: 30, HeartbeatMS: 3_600_000}
 	m, srv := startManager(t, log, []core.Source{s}, Config{})
 	ctx := testCtx(t)
 	c, _, err := dialReverse(t, ctx, srv.URL+"/report/slow", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	// The client reads nothing and answers nothing.
+	// The handshake returns before the hub attaches the link: a call before that has no link.
+	testwait.Until(t, "the link attached", func() bool { return m.Reverse.Connected("slow") })
+	// The client reads the action frame and answers nothing.
+	read := make(chan error, 1)
+	go func() { _, _, err := c.Read(ctx); read <- err }()
 	_, err = m.Reverse.Caller("slow").Call(ctx, "get_status", json.RawMessage(`{"x":1}`))
-	if core.AsError(err).Code != core.CodeBackendTimeout {
-		t.Fatalf("call: %v, want a timeout", err)
+	if e := core.AsError(err); e.Code != core.CodeBackendTimeout || !strings.Contains(e.Message, "did not answer get_status within 30ms") {
+		t.Fatalf("call: %v, want our 30ms timeout", err)
 	}
-	testwait.Until(t, "the silent link is down", func() bool { up, _, known := m.Intake.Live("slow"); return known && !up })
+	if err := testwait.Recv(t, read, "the action frame"); err != nil {
+		t.Fatalf("the action frame did not arrive: %v", err)
+	}
+}
+
+func TestReverseSilentLinkGoesDown(t *testing.T) {
+	log := NewMemLog()
+	s := core.Source{ID: "silent", Via: testVia, Events: core.LinkWSReverse, HeartbeatMS: 25}
+	m, srv := startManager(t, log, []core.Source{s}, Config{})
+	ctx := testCtx(t)
+	c, _, err := dialReverse(t, ctx, srv.URL+"/report/silent", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The client reads nothing, so it answers no ping: silent.
+	testwait.Until(t, "the silent link is down", func() bool { up, _, known := m.Intake.Live("silent"); return known && !up })
 	testwait.Until(t, "down stored", func() bool { return len(metaEvents(t, log)) == 2 })
 	evs, _ := log.EventsAfter(0, 0)
 	var d core.MetaEventData
@@ -287,15 +308,8 @@ func TestReverseCallTimesOutAndSilentLinkGoesDown(t *testing.T) {
 	if d.MetaEvent != core.MetaSourceDown || !strings.Contains(d.Reason, "silent for 50ms") {
 		t.Errorf("last meta event %+v", d)
 	}
-	for { // the unanswered action frame, then the end
-		_, _, err := c.Read(ctx)
-		if err == nil {
-			continue
-		}
-		if errors.Is(err, context.DeadlineExceeded) {
-			t.Errorf("the silent link is still open: %v", err)
-		}
-		break
+	if _, _, err := c.Read(ctx); err == nil || errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("the silent link is still open: %v", err)
 	}
 }
 

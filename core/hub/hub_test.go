@@ -491,6 +491,9 @@ func TestDisconnectAndReload(t *testing.T) {
 	if err := e.hub.Disconnect("ghost"); err == nil {
 		t.Fatal("Disconnect of an unknown bot succeeded")
 	}
+	// The client sees the close before the hub has forgotten the session: wait for that, or
+	// the next wait could see the old session and Reload race the new one's registration.
+	waitUntil(t, &e.acts.notifier, "the session gone", func() bool { return e.hub.Bots()[1].Connections == 0 })
 
 	c = e.dialBot(t, "/api", "bot-token-1")
 	waitUntil(t, &e.acts.notifier, "the connection", func() bool { return e.hub.Bots()[1].Connections == 1 })
