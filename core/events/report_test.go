@@ -335,10 +335,15 @@ func TestSignsOfLifeAreSkippedNotStored(t *testing.T) {
 		}
 	}
 	// Frames of one link are taken in order: once the message is stored, the two before it
-	// have been decided on.
-	testwait.Until(t, "the message stored", func() bool {
+	// have been decided on. The up event may be stored before or after them.
+	testwait.Until(t, "the message and the up event stored", func() bool {
+		var message, up bool
 		evs, _ := log.EventsAfter(0, 0)
-		return len(evs) > 0 && evs[len(evs)-1].Kind == "message.private"
+		for _, ev := range evs {
+			message = message || ev.Kind == "message.private"
+			up = up || ev.Kind == core.EventMeta+"."+core.MetaSourceUp
+		}
+		return message && up
 	})
 	evs, _ := log.EventsAfter(0, 0)
 	if len(evs) != 2 { // message_source_up, the message
