@@ -128,6 +128,53 @@ func hdr(kv ...string) http.Header {
 	return h
 }
 
+// dialAttached runs a manager with the one ws-reverse source s, dials its reverse link with h
+// and returns once the hub has attached it for actions (the handshake returns before that: a
+// call made at once would find no link).
+func dialAttached(t *testing.T, log *MemLog, s core.Source, h http.Header) (*Manager, context.Context, *websocket.Conn) {
+	t.Helper()
+	m, srv := startManager(t, log, []core.Source{s}, Config{})
+	ctx := testCtx(t)
+	c, _, err := dialReverse(t, ctx, srv.URL+"/report/"+s.ID, h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	testwait.Until(t, "the link attached", func() bool { return m.Reverse.Connected(s.ID) })
+	return m, ctx, c
+}
+
+type callResult struct {
+	reply []byte
+	err   error
+}
+
+// actionFrame is an action as the open layer reads it.
+type actionFrame struct {
+	Action string          `json:"action"`
+	Params json.RawMessage `json:"params"`
+	Echo   json.RawMessage `json:"echo"`
+}
+
+// callInBackground calls action on source over its reverse link, reads the action frame at the
+// open layer's end (peer) and returns it, with where the call's result will come.
+func callInBackground(t *testing.T, ctx context.Context, m *Manager, peer *websocket.Conn, source, action string, params json.RawMessage) (actionFrame, <-chan callResult) {
+	t.Helper()
+	res := make(chan callResult, 1)
+	go func() {
+		b, err := m.Reverse.Caller(source).Call(ctx, action, params)
+		res <- callResult{b, err}
+	}()
+	_, frame, err := peer.Read(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var a actionFrame
+	if err := json.Unmarshal(frame, &a); err != nil {
+		t.Fatalf("action frame %s: %v", frame, err)
+	}
+	return a, res
+}
+
 // metaEvents lists the up/down meta events of the log, in order.
 func metaEvents(t *testing.T, log *MemLog) []string {
 	evs, _ := log.EventsAfter(0, 0)
@@ -180,26 +227,9 @@ func TestReverseWebSocketEventsActionsAndReplacement(t *testing.T) {
 	}
 
 	// An action goes out over the socket and its reply, matched by echo, comes back.
-	type callResult struct {
-		reply []byte
-		err   error
-	}
-	res := make(chan callResult, 1)
-	go func() {
-		b, err := m.Reverse.Caller("napcat").Call(ctx, "get_login_info", nil)
-		res <- callResult{b, err}
-	}()
-	_, frame, err := first.Read(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var action struct {
-		Action string          `json:"action"`
-		Params json.RawMessage `json:"params"`
-		Echo   json.RawMessage `json:"echo"`
-	}
-	if err := json.Unmarshal(frame, &action); err != nil || action.Action != "get_login_info" || string(action.Params) != "{}" {
-		t.Fatalf("action frame %s", frame)
+	action, res := callInBackground(t, ctx, m, first, "napcat", "get_login_info", nil)
+	if action.Action != "get_login_info" || string(action.Params) != "{}" {
+		t.Fatalf("action frame %+v", action)
 	}
 	// An event arriving before the reply still goes to the intake.
 	_ = first.Write(ctx, websocket.MessageText, msg("ws", 4))
@@ -270,18 +300,11 @@ func TestReverseCallTimesOut(t *testing.T) {
 	// A long silence limit: the link must stay up for the whole call, however loaded the
 	// machine (the silent link has its own test).
 	s := core.Source{ID: "slow", Via: testVia, Events: core.LinkWSReverse, TimeoutMS: 30, HeartbeatMS: 3_600_000}
-	m, srv := startManager(t, log, []core.Source{s}, Config{})
-	ctx := testCtx(t)
-	c, _, err := dialReverse(t, ctx, srv.URL+"/report/slow", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	// The handshake returns before the hub attaches the link: a call before that has no link.
-	testwait.Until(t, "the link attached", func() bool { return m.Reverse.Connected("slow") })
+	m, ctx, c := dialAttached(t, log, s, nil)
 	// The client reads the action frame and answers nothing.
 	read := make(chan error, 1)
 	go func() { _, _, err := c.Read(ctx); read <- err }()
-	_, err = m.Reverse.Caller("slow").Call(ctx, "get_status", json.RawMessage(`{"x":1}`))
+	_, err := m.Reverse.Caller("slow").Call(ctx, "get_status", json.RawMessage(`{"x":1}`))
 	if e := core.AsError(err); e.Code != core.CodeBackendTimeout || !strings.Contains(e.Message, "did not answer get_status within 30ms") {
 		t.Fatalf("call: %v, want our 30ms timeout", err)
 	}
@@ -365,33 +388,9 @@ func TestSignsOfLifeAreSkippedNotStored(t *testing.T) {
 func TestReverseLinkTakesLargeRepliesAndRefusesLargeEvents(t *testing.T) {
 	log := NewMemLog()
 	s := core.Source{ID: "big", Via: testVia, Events: core.LinkWSReverse}
-	m, srv := startManager(t, log, []core.Source{s}, Config{})
-	ctx := testCtx(t)
-	c, _, err := dialReverse(t, ctx, srv.URL+"/report/big", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	testwait.Until(t, "the link takes actions", func() bool { return m.Reverse.Connected("big") })
+	m, ctx, c := dialAttached(t, log, s, nil)
 
-	type callResult struct {
-		reply []byte
-		err   error
-	}
-	res := make(chan callResult, 1)
-	go func() {
-		b, err := m.Reverse.Caller("big").Call(ctx, "get_group_member_list", json.RawMessage(`{"group_id":1}`))
-		res <- callResult{b, err}
-	}()
-	_, frame, err := c.Read(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var action struct {
-		Echo json.RawMessage `json:"echo"`
-	}
-	if err := json.Unmarshal(frame, &action); err != nil {
-		t.Fatalf("action frame %s", frame)
-	}
+	action, res := callInBackground(t, ctx, m, c, "big", "get_group_member_list", json.RawMessage(`{"group_id":1}`))
 	members := `"` + strings.Repeat("m", DefaultMaxEventBytes+600<<10) + `"`
 	reply := []byte(`{"status":"ok","retcode":0,"data":[` + members + `],"echo":` + string(action.Echo) + `}`)
 	if err := c.Write(ctx, websocket.MessageText, reply); err != nil {
@@ -451,13 +450,8 @@ func TestReportWithoutSecretOrTokenWarnsOncePerSource(t *testing.T) {
 func TestReverseAPILinkToADeadPeerGoesDown(t *testing.T) {
 	log := NewMemLog()
 	s := core.Source{ID: "api", Via: testVia, Events: core.LinkWSReverse, HeartbeatMS: 25}
-	m, srv := startManager(t, log, []core.Source{s}, Config{})
-	ctx := testCtx(t)
 	// The peer never reads, so it answers no ping: dead as far as the console can tell.
-	if _, _, err := dialReverse(t, ctx, srv.URL+"/report/api", hdr("X-Client-Role", "API")); err != nil {
-		t.Fatal(err)
-	}
-	testwait.Until(t, "the API link attached", func() bool { return m.Reverse.Connected("api") })
+	m, ctx, _ := dialAttached(t, log, s, hdr("X-Client-Role", "API"))
 	testwait.Until(t, "the dead API link gone", func() bool { return !m.Reverse.Connected("api") })
 	_, err := m.Reverse.Caller("api").Call(ctx, "get_status", nil)
 	if e := core.AsError(err); e.Code != core.CodeBackendDown || !strings.Contains(e.Message, "silent") {
