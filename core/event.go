@@ -146,4 +146,6 @@ type EndpointSettings struct {
 // EventDecoder turns one raw event of an open layer, exactly as received, into the event to
 // store: Event (the UCBI form), Kind and Raw filled; ID and Received are set by the intake.
 // An error names what is wrong with the input (it is logged and counted, never stored).
+// nil, nil or an empty Event.Type = a sign of life (a heartbeat, a lifecycle "connect"), not
+// stored: the intake counts it as skipped, and the link it came over counts it as traffic.
 type EventDecoder func(src Source, raw []byte) (*StoredEvent, error)

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -127,6 +128,9 @@ func (db *DB) LastEventID() (uint64, error) {
 func (db *DB) EventsAfter(after uint64, limit int) ([]core.StoredEvent, error) {
 	if db.closed.Load() {
 		return nil, fmt.Errorf("read events: %w", errClosed)
+	}
+	if after == math.MaxUint64 {
+		return nil, nil // nothing can be newer; after+1 would wrap to 0 and read from the start
 	}
 	limit = clampLimit(limit)
 	// Present the retention window exactly, although pruning runs a little behind.

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/crc32"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -537,6 +538,9 @@ func (j *journal) remember(recs []jrec) {
 // recentAfter returns up to limit durable data records with seq > after from memory, oldest
 // first. ok is false when memory does not reach back to after+1 (read the index instead).
 func (j *journal) recentAfter(after uint64, limit int) (recs []jrec, ok bool) {
+	if after == math.MaxUint64 {
+		return nil, true // nothing is newer (after+1 would wrap to 0)
+	}
 	j.recentMu.Lock()
 	defer j.recentMu.Unlock()
 	if len(j.ring) == 0 {
@@ -546,10 +550,12 @@ func (j *journal) recentAfter(after uint64, limit int) (recs []jrec, ok bool) {
 	if after+1 < first {
 		return nil, false
 	}
-	i := int(after + 1 - first)
-	if i >= len(j.ring) {
+	// Compared as uint64: a huge after would turn negative as an int and panic the slice.
+	off := after + 1 - first
+	if off >= uint64(len(j.ring)) {
 		return nil, true
 	}
+	i := int(off)
 	end := min(len(j.ring), i+limit)
 	return slices.Clone(j.ring[i:end]), true
 }

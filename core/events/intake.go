@@ -196,7 +196,10 @@ type Reasoner interface{ Reason() string }
 // Accept checks and decodes one raw event of src and queues it for the next commit. It returns
 // once the event is queued (blocking while the queue is full); Ticket.Wait waits for the commit.
 // raw must not be changed afterwards. A refused event returns a *DecodeError, already logged
-// and counted. An event the decoder skips (nil, nil) returns a nil Ticket.
+// and counted. A sign of life — the decoder returned nil, or an event with an empty Event.Type
+// (a heartbeat, a lifecycle "connect") — is counted as skipped, neither stored nor delivered,
+// and returns a nil Ticket. (A link's silence watch counts every frame itself, so the link still
+// sees it as traffic.)
 func (in *Intake) Accept(ctx context.Context, src core.Source, raw []byte) (*Ticket, error) {
 	ev, derr := in.decode(src, raw)
 	if derr != nil {
@@ -247,7 +250,8 @@ func (in *Intake) decode(src core.Source, raw []byte) (*core.StoredEvent, *Decod
 		}
 		return nil, refuse(reason, err)
 	}
-	if ev == nil {
+	if ev == nil || ev.Event.Type == "" {
+		// A sign of life, not an event: storing it would hand consumers an empty event.
 		return nil, nil
 	}
 	ev.ID = 0

@@ -41,7 +41,7 @@ type PostOptions struct {
 	Timeout    time.Duration // per POST; 0 = 10 s
 	MinBackoff time.Duration // first retry delay; 0 = 1 s
 	MaxBackoff time.Duration // retry delay cap; 0 = 30 s
-	Client     *http.Client  // nil = a client of its own with Timeout
+	Client     *http.Client  // nil = a client of its own with Timeout; redirects are never followed
 	Replier    Replier       // nil = {"reply": …} answers are ignored
 }
 
@@ -50,7 +50,8 @@ type PostOptions struct {
 // everything after its last acknowledged event when it is back, also after a restart. A
 // delivery is acknowledged by any 2xx answer; anything else is retried with capped, jittered
 // backoff (the event id travels in X-UCBI-Event-ID and in the body, so a consumer can tell a
-// retry). After a crash the events since the last saved cursor may be delivered again.
+// retry). After a crash the events since the last saved cursor may be delivered again — but
+// never a consumer's reply: the cursor is saved past an event before its reply is sent.
 type PostDeliverer struct {
 	in     *Intake
 	url    string
@@ -78,10 +79,14 @@ func NewPostDeliverer(in *Intake, rawURL string, opts PostOptions) *PostDelivere
 	if opts.MaxBackoff <= 0 {
 		opts.MaxBackoff = 30 * time.Second
 	}
-	client := opts.Client
-	if client == nil {
-		client = &http.Client{Timeout: opts.Timeout}
+	client := &http.Client{Timeout: opts.Timeout}
+	if opts.Client != nil {
+		c := *opts.Client
+		client = &c
 	}
+	// Never follow a redirect: Go turns a 301/302/303 POST into a GET without the body, and the
+	// consumer's answer to that GET would acknowledge an event it never got.
+	client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	shown := core.Source{URL: rawURL}.ShownURL()
 	return &PostDeliverer{
 		in: in, url: rawURL, shown: shown, cursor: CursorName(rawURL), opts: opts, client: client,
@@ -96,15 +101,16 @@ func (d *PostDeliverer) Run(ctx context.Context) error {
 		return fmt.Errorf("POST deliverer %s: reading its cursor: %w", d.shown, err)
 	}
 	saved := cursor
-	save := func() {
+	save := func() bool {
 		if cursor == saved {
-			return
+			return true
 		}
 		if err := d.in.log.SetCursor(d.cursor, cursor); err != nil {
 			d.in.logger.Error("POST deliverer: cursor not saved", "url", d.shown, "error", err.Error())
-			return
+			return false
 		}
 		saved = cursor
+		return true
 	}
 	defer save()
 	d.stats.cursor.Store(cursor)
@@ -126,40 +132,52 @@ func (d *PostDeliverer) Run(ctx context.Context) error {
 		}
 		for i := range evs {
 			ev := &evs[i]
-			if !d.deliver(ctx, ev, save) {
+			answer, ok := d.deliver(ctx, ev, save)
+			if !ok {
 				return nil
 			}
 			cursor = ev.ID
 			d.stats.deliveredUpTo(ev.ID)
+			if message := d.replyOf(ev, answer); message != nil {
+				// The cursor is durable BEFORE the reply is sent: a send must never be
+				// repeated, and without this a crash (kill -9) before the page's save would
+				// redeliver the event and send its reply a second time. A crash between the
+				// save and the send loses the reply instead; that is the side to err on.
+				if !save() {
+					d.in.logger.Warn("POST consumer's reply not sent: the cursor could not be saved first", "url", d.shown, "id", ev.ID)
+					continue
+				}
+				d.sendReply(ctx, ev, message)
+			}
 		}
 		save()
 	}
 }
 
-// deliver POSTs one event until it is acknowledged; false when ctx ended first. Before it
-// waits to retry it saves the cursor, so a restart resumes at this event.
-func (d *PostDeliverer) deliver(ctx context.Context, ev *core.StoredEvent, save func()) bool {
+// deliver POSTs one event until it is acknowledged and returns the consumer's answer; ok is
+// false when ctx ended first. Before it waits to retry it saves the cursor, so a restart
+// resumes at this event. It acts on nothing: the caller does, once the cursor is saved.
+func (d *PostDeliverer) deliver(ctx context.Context, ev *core.StoredEvent, save func() bool) (answer []byte, ok bool) {
 	ev.Event.ID = ev.ID
 	body, err := json.Marshal(ev.Event)
 	if err != nil { // cannot happen for a stored event; don't let it block the queue
 		d.in.logger.Error("POST deliverer: event not encodable, skipped", "id", ev.ID, "error", err.Error())
-		return true
+		return nil, true
 	}
 	backoff := d.opts.MinBackoff
 	for attempt := 1; ; attempt++ {
-		reply, err := d.post(ctx, ev.ID, body)
+		answer, err := d.post(ctx, ev.ID, body)
 		if err == nil {
-			d.reply(ctx, ev, reply)
-			return true
+			return answer, true
 		}
 		if ctx.Err() != nil {
-			return false
+			return nil, false
 		}
 		d.stats.failures.Add(1)
 		d.in.logger.Warn("POST delivery failed, will retry", "url", d.shown, "id", ev.ID, "attempt", attempt, "error", err.Error())
 		save()
 		if !d.pause(ctx, jitter(backoff)) {
-			return false
+			return nil, false
 		}
 		backoff = min(backoff*2, d.opts.MaxBackoff)
 	}
@@ -206,10 +224,22 @@ func (d *PostDeliverer) post(ctx context.Context, id uint64, body []byte) ([]byt
 	}
 	defer resp.Body.Close()
 	reply, _ := io.ReadAll(io.LimitReader(resp.Body, maxReplyBytes))
+	if resp.StatusCode >= 300 && resp.StatusCode <= 399 {
+		return nil, fmt.Errorf("the consumer redirected to %s (%s); configure the final URL", redirectTarget(resp), resp.Status)
+	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		return nil, fmt.Errorf("the consumer answered %s", resp.Status)
 	}
 	return reply, nil
+}
+
+// redirectTarget is where a redirect points, fit to show (no user info, no query).
+func redirectTarget(resp *http.Response) string {
+	loc, err := resp.Location()
+	if err != nil {
+		return "no Location"
+	}
+	return core.Source{URL: loc.String()}.ShownURL()
 }
 
 // redactURLError drops the URL from a *url.Error (it may hold ?access_token=).
@@ -221,24 +251,30 @@ func redactURLError(err error) error {
 	return err
 }
 
-// reply acts on a {"reply": message} answer; any other answer means "nothing to do".
-// A failed reply is logged, not retried (a send is never retried), and the event stays delivered.
-func (d *PostDeliverer) reply(ctx context.Context, ev *core.StoredEvent, answer []byte) {
+// replyOf is the message of a {"reply": message} answer, nil for any other answer ("nothing
+// to do"), when no Replier is set, or when the event has no context to reply to.
+func (d *PostDeliverer) replyOf(ev *core.StoredEvent, answer []byte) json.RawMessage {
 	answer = bytes.TrimSpace(answer)
 	if len(answer) == 0 || answer[0] != '{' || d.opts.Replier == nil {
-		return
+		return nil
 	}
 	var a struct {
 		Reply json.RawMessage `json:"reply"`
 	}
 	if json.Unmarshal(answer, &a) != nil || len(a.Reply) == 0 || string(a.Reply) == "null" {
-		return
+		return nil
 	}
 	if ev.Event.Context == nil {
 		d.in.logger.Warn("POST consumer replied to an event without a context; ignored", "url", d.shown, "id", ev.ID)
-		return
+		return nil
 	}
-	if err := d.opts.Replier.Reply(ctx, *ev.Event.Context, a.Reply); err != nil {
+	return a.Reply
+}
+
+// sendReply sends a consumer's reply to the event's context. A failed reply is logged, not
+// retried (a send is never retried), and the event stays delivered.
+func (d *PostDeliverer) sendReply(ctx context.Context, ev *core.StoredEvent, message json.RawMessage) {
+	if err := d.opts.Replier.Reply(ctx, *ev.Event.Context, message); err != nil {
 		d.in.logger.Warn("POST consumer's reply not sent", "url", d.shown, "id", ev.ID, "error", err.Error())
 	}
 }

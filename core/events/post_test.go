@@ -3,7 +3,10 @@ package events
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -223,5 +226,140 @@ func TestSignatureCheck(t *testing.T) {
 		if err := CheckSignature("k", tc.header, body); err != tc.want {
 			t.Errorf("%q: %v, want %v", tc.header, err, tc.want)
 		}
+	}
+}
+
+// cursorLog is a MemLog whose SetCursor can be made to fail.
+type cursorLog struct {
+	*MemLog
+	failCursor atomic.Bool
+}
+
+func (l *cursorLog) SetCursor(name string, id uint64) error {
+	if l.failCursor.Load() {
+		return errors.New("disk full")
+	}
+	return l.MemLog.SetCursor(name, id)
+}
+
+// replyFunc is a Replier made of a function.
+type replyFunc func(ctx context.Context, to core.Context, m json.RawMessage) error
+
+func (f replyFunc) Reply(ctx context.Context, to core.Context, m json.RawMessage) error {
+	return f(ctx, to, m)
+}
+
+// A consumer's reply is a send, and a send is never repeated: the cursor is durable past the
+// event before its reply goes out, so a crash (kill -9, nothing saved on the way out) cannot
+// deliver the event again and send its reply twice. When the cursor cannot be saved, the
+// reply is not sent.
+func TestPostReplyIsSentOnlyOnceTheCursorIsDurable(t *testing.T) {
+	log := &cursorLog{MemLog: NewMemLog()}
+	in := startIntake(t, log, IntakeOptions{})
+	ctx := testCtx(t)
+	c := newConsumer(t, "")
+	c.answer = func(ev core.Event) string { return fmt.Sprintf(`{"reply":"%d"}`, ev.ID) }
+	name := CursorName(c.srv.URL)
+	type sent struct{ id, cursorAtSend uint64 }
+	replies := make(chan sent, 16)
+	opts := fastPost("")
+	opts.Replier = replyFunc(func(_ context.Context, _ core.Context, m json.RawMessage) error {
+		var id string
+		_ = json.Unmarshal(m, &id)
+		n, _ := strconv.ParseUint(id, 10, 64)
+		cur, _ := log.Cursor(name)
+		replies <- sent{n, cur}
+		return nil
+	})
+	for n := range 3 {
+		if _, err := in.Submit(ctx, src("a"), msg("a", n)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	stop := runDeliverer(NewPostDeliverer(in, c.srv.URL, opts))
+	defer stop()
+	for want := uint64(1); want <= 3; want++ {
+		r := testwait.Recv(t, replies, "a reply")
+		if r.id != want || r.cursorAtSend < r.id {
+			t.Fatalf("reply to event %d sent with the cursor at %d (want event %d, cursor ≥ it)", r.id, r.cursorAtSend, want)
+		}
+	}
+
+	log.failCursor.Store(true)
+	if _, err := in.Submit(ctx, src("a"), msg("a", 3)); err != nil {
+		t.Fatal(err)
+	}
+	// The stats' cursor moves before the reply is decided on; stop waits for that decision.
+	testwait.Until(t, "event 4 delivered", func() bool { return in.Stats().Consumers["post "+c.srv.URL].Cursor == 4 })
+	stop()
+	select {
+	case r := <-replies:
+		t.Fatalf("reply to event %d sent although the cursor could not be saved", r.id)
+	default:
+	}
+}
+
+// syncBuffer is a log destination tests can read while the deliverer writes.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// A consumer that redirects is not followed: Go would turn the POST into a body-less GET, and
+// the answer to that GET would acknowledge (and even reply to) an event never received. The
+// redirect is a failed delivery naming where it points, retried, and the cursor stays put.
+func TestPostDelivererDoesNotFollowRedirects(t *testing.T) {
+	for _, code := range []int{http.StatusMovedPermanently, http.StatusFound, http.StatusSeeOther, http.StatusTemporaryRedirect} {
+		t.Run(strconv.Itoa(code), func(t *testing.T) {
+			var logs syncBuffer
+			log := NewMemLog()
+			in := startIntake(t, log, IntakeOptions{Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+			var followed, attempts atomic.Int32
+			mux := http.NewServeMux()
+			mux.HandleFunc("/old", func(w http.ResponseWriter, r *http.Request) {
+				attempts.Add(1)
+				http.Redirect(w, r, "/new?token=S3CRET", code)
+			})
+			mux.HandleFunc("/new", func(w http.ResponseWriter, r *http.Request) {
+				followed.Add(1)
+				io.WriteString(w, `{"reply":"page"}`)
+			})
+			srv := httptest.NewServer(mux)
+			t.Cleanup(srv.Close)
+			replier := &fakeReplier{}
+			opts := fastPost("")
+			opts.Replier = replier
+			if _, err := in.Submit(testCtx(t), src("a"), msg("a", 0)); err != nil {
+				t.Fatal(err)
+			}
+			stop := runDeliverer(NewPostDeliverer(in, srv.URL+"/old", opts))
+			testwait.Until(t, "retried redirects", func() bool { return attempts.Load() >= 3 })
+			stop()
+			if n := followed.Load(); n != 0 {
+				t.Errorf("the redirect was followed %d times", n)
+			}
+			if cur, _ := log.Cursor(CursorName(srv.URL + "/old")); cur != 0 {
+				t.Errorf("cursor %d: a redirect acknowledged the event", cur)
+			}
+			if len(replier.replies) != 0 {
+				t.Errorf("replies %v", replier.replies)
+			}
+			out := logs.String()
+			if !strings.Contains(out, "redirected to "+srv.URL+"/new?…") || !strings.Contains(out, "configure the final URL") || strings.Contains(out, "S3CRET") {
+				t.Errorf("log does not name the redirect (or shows its token):\n%s", out)
+			}
+		})
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"sync"
 
 	"ucbi-console/core"
 )
@@ -19,7 +20,11 @@ const DefaultMaxReportBytes = 1 << 20
 //
 //   - POST (source with events "http-post"): one event per request. With a secret set,
 //     X-Signature: sha1=<hex HMAC-SHA1(secret, body)> is required (missing → 401, wrong → 403)
-//     and nothing is stored without it. 204 only once the event is durable; a refused event is
+//     and nothing is stored without it. Without a secret but with the source's token, the token
+//     is required as the reverse WebSocket requires it (Authorization: Bearer/Token, or
+//     ?access_token=; missing → 401, wrong → 403). With neither, anyone who can reach the
+//     endpoint can post events: accepted, with one warning per source at its first use.
+//     204 only once the event is durable; a refused event is
 //     a 400 naming the reason; a stopped or failing log is a 503 (the open layer may retry).
 //     No dedupe: go-cqhttp resends an event whose POST failed (3 times, 1.5 s apart), and a
 //     resent event is stored again — its message_id tells a bot it is the same.
@@ -31,6 +36,8 @@ type Report struct {
 	Sources  core.SourceStore
 	Hub      *ReverseHub // nil: GET is 404
 	MaxBytes int64       // 0 = DefaultMaxReportBytes
+
+	warned sync.Map // source id → true: "this door is unauthenticated" said once
 }
 
 func (h *Report) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -61,6 +68,20 @@ func (h *Report) post(w http.ResponseWriter, r *http.Request, src core.Source) {
 	if src.Events != core.LinkHTTPPost {
 		writeError(w, core.Errorf(core.CodeForbidden, "message source %q does not take events by http-post (its event link is %q)", src.ID, linkName(src.Events)))
 		return
+	}
+	if src.Secret == "" {
+		switch {
+		case src.Token != "":
+			if !checkToken(w, r, src.Token) {
+				h.In.logger.Warn("report: event refused: token", "source", src.ID)
+				return
+			}
+		default:
+			if _, said := h.warned.LoadOrStore(src.ID, true); !said {
+				h.In.logger.Warn("report: message source has neither a secret nor a token: anyone who can reach /report/"+src.ID+" can post events as it; set a secret (X-Signature) or a token",
+					"source", src.ID)
+			}
+		}
 	}
 	limit := h.MaxBytes
 	if limit <= 0 {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -13,6 +14,7 @@ import (
 	"github.com/coder/websocket"
 
 	"ucbi-console/core"
+	"ucbi-console/core/onebot"
 	"ucbi-console/internal/testwait"
 )
 
@@ -20,7 +22,10 @@ import (
 func startManager(t *testing.T, log core.EventLog, sources []core.Source, cfg Config) (*Manager, *httptest.Server) {
 	t.Helper()
 	cfg.Log, cfg.Sources = log, &memSources{list: sources}
-	cfg.Decoders = map[string]core.EventDecoder{testVia: testDecoder}
+	if cfg.Decoders == nil {
+		cfg.Decoders = map[string]core.EventDecoder{}
+	}
+	cfg.Decoders[testVia] = testDecoder
 	if cfg.Logger == nil {
 		cfg.Logger = quietLogger()
 	}
@@ -50,31 +55,43 @@ func TestReportPostChecksSignatureAndAnswers204OnceDurable(t *testing.T) {
 		{ID: "signed", Via: testVia, Events: core.LinkHTTPPost, Secret: "k"},
 		{ID: "open", Via: testVia, Events: core.LinkHTTPPost},
 		{ID: "wsonly", Via: testVia, Events: core.LinkWSReverse},
+		{ID: "tokened", Via: testVia, Events: core.LinkHTTPPost, Token: "tok"},
 	}
 	_, srv := startManager(t, log, sources, Config{})
 	body := msg("x", 1)
 	big := append([]byte(`{"post_type":"message","x":"`), bytes.Repeat([]byte("a"), DefaultMaxReportBytes)...)
 	for _, tc := range []struct {
 		name, source, sig string
+		auth, query       string // Authorization header, URL query
 		body              []byte
 		status            int
 		stored            bool
 	}{
-		{"signed", "signed", Sign("k", body), body, 204, true},
-		{"upper-case hex", "signed", "sha1=" + strings.ToUpper(Sign("k", body)[5:]), body, 204, true},
-		{"no signature", "signed", "", body, 401, false},
-		{"wrong signature", "signed", Sign("nope", body), body, 403, false},
-		{"signature of another body", "signed", Sign("k", msg("x", 2)), body, 403, false},
-		{"no secret set", "open", "", body, 204, true},
-		{"not JSON", "open", "", []byte("{oops"), 400, false},
-		{"too large", "open", "", big, 413, false},
-		{"unknown source", "ghost", "", body, 404, false},
-		{"source without http-post", "wsonly", "", body, 403, false},
+		{"signed", "signed", Sign("k", body), "", "", body, 204, true},
+		{"upper-case hex", "signed", "sha1=" + strings.ToUpper(Sign("k", body)[5:]), "", "", body, 204, true},
+		{"no signature", "signed", "", "", "", body, 401, false},
+		{"wrong signature", "signed", Sign("nope", body), "", "", body, 403, false},
+		{"signature of another body", "signed", Sign("k", msg("x", 2)), "", "", body, 403, false},
+		{"no secret set", "open", "", "", "", body, 204, true},
+		{"not JSON", "open", "", "", "", []byte("{oops"), 400, false},
+		{"too large", "open", "", "", "", big, 413, false},
+		{"unknown source", "ghost", "", "", "", body, 404, false},
+		{"source without http-post", "wsonly", "", "", "", body, 403, false},
+		// No secret, but a token: required as on the reverse WebSocket.
+		{"token source, no token", "tokened", "", "", "", body, 401, false},
+		{"token source, wrong token", "tokened", "", "Bearer nope", "", body, 403, false},
+		{"token source, Bearer", "tokened", "", "Bearer tok", "", body, 204, true},
+		{"token source, Token (go-cqhttp)", "tokened", "", "Token tok", "", body, 204, true},
+		{"token source, access_token", "tokened", "", "", "?access_token=tok", body, 204, true},
+		{"token source, wrong access_token", "tokened", "", "", "?access_token=tok2", body, 403, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			before := log.Len()
-			req, _ := http.NewRequest(http.MethodPost, srv.URL+"/report/"+tc.source, bytes.NewReader(tc.body))
+			req, _ := http.NewRequest(http.MethodPost, srv.URL+"/report/"+tc.source+tc.query, bytes.NewReader(tc.body))
 			req.Header.Set("Content-Type", "application/json")
+			if tc.auth != "" {
+				req.Header.Set("Authorization", tc.auth)
+			}
 			if tc.sig != "" {
 				req.Header.Set(HeaderSignature, tc.sig)
 			}
@@ -109,6 +126,53 @@ func hdr(kv ...string) http.Header {
 		h.Set(kv[i], kv[i+1])
 	}
 	return h
+}
+
+// dialAttached runs a manager with the one ws-reverse source s, dials its reverse link with h
+// and returns once the hub has attached it for actions (the handshake returns before that: a
+// call made at once would find no link).
+func dialAttached(t *testing.T, log *MemLog, s core.Source, h http.Header) (*Manager, context.Context, *websocket.Conn) {
+	t.Helper()
+	m, srv := startManager(t, log, []core.Source{s}, Config{})
+	ctx := testCtx(t)
+	c, _, err := dialReverse(t, ctx, srv.URL+"/report/"+s.ID, h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	testwait.Until(t, "the link attached", func() bool { return m.Reverse.Connected(s.ID) })
+	return m, ctx, c
+}
+
+type callResult struct {
+	reply []byte
+	err   error
+}
+
+// actionFrame is an action as the open layer reads it.
+type actionFrame struct {
+	Action string          `json:"action"`
+	Params json.RawMessage `json:"params"`
+	Echo   json.RawMessage `json:"echo"`
+}
+
+// callInBackground calls action on source over its reverse link, reads the action frame at the
+// open layer's end (peer) and returns it, with where the call's result will come.
+func callInBackground(t *testing.T, ctx context.Context, m *Manager, peer *websocket.Conn, source, action string, params json.RawMessage) (actionFrame, <-chan callResult) {
+	t.Helper()
+	res := make(chan callResult, 1)
+	go func() {
+		b, err := m.Reverse.Caller(source).Call(ctx, action, params)
+		res <- callResult{b, err}
+	}()
+	_, frame, err := peer.Read(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var a actionFrame
+	if err := json.Unmarshal(frame, &a); err != nil {
+		t.Fatalf("action frame %s: %v", frame, err)
+	}
+	return a, res
 }
 
 // metaEvents lists the up/down meta events of the log, in order.
@@ -163,26 +227,9 @@ func TestReverseWebSocketEventsActionsAndReplacement(t *testing.T) {
 	}
 
 	// An action goes out over the socket and its reply, matched by echo, comes back.
-	type callResult struct {
-		reply []byte
-		err   error
-	}
-	res := make(chan callResult, 1)
-	go func() {
-		b, err := m.Reverse.Caller("napcat").Call(ctx, "get_login_info", nil)
-		res <- callResult{b, err}
-	}()
-	_, frame, err := first.Read(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var action struct {
-		Action string          `json:"action"`
-		Params json.RawMessage `json:"params"`
-		Echo   json.RawMessage `json:"echo"`
-	}
-	if err := json.Unmarshal(frame, &action); err != nil || action.Action != "get_login_info" || string(action.Params) != "{}" {
-		t.Fatalf("action frame %s", frame)
+	action, res := callInBackground(t, ctx, m, first, "napcat", "get_login_info", nil)
+	if action.Action != "get_login_info" || string(action.Params) != "{}" {
+		t.Fatalf("action frame %+v", action)
 	}
 	// An event arriving before the reply still goes to the intake.
 	_ = first.Write(ctx, websocket.MessageText, msg("ws", 4))
@@ -248,21 +295,35 @@ func TestOneBotPathFindsTheSourceBySelfID(t *testing.T) {
 	}
 }
 
-func TestReverseCallTimesOutAndSilentLinkGoesDown(t *testing.T) {
+func TestReverseCallTimesOut(t *testing.T) {
 	log := NewMemLog()
-	s := core.Source{ID: "slow", Via: testVia, Events: core.LinkWSReverse, TimeoutMS: 30, HeartbeatMS: 25}
+	// A long silence limit: the link must stay up for the whole call, however loaded the
+	// machine (the silent link has its own test).
+	s := core.Source{ID: "slow", Via: testVia, Events: core.LinkWSReverse, TimeoutMS: 30, HeartbeatMS: 3_600_000}
+	m, ctx, c := dialAttached(t, log, s, nil)
+	// The client reads the action frame and answers nothing.
+	read := make(chan error, 1)
+	go func() { _, _, err := c.Read(ctx); read <- err }()
+	_, err := m.Reverse.Caller("slow").Call(ctx, "get_status", json.RawMessage(`{"x":1}`))
+	if e := core.AsError(err); e.Code != core.CodeBackendTimeout || !strings.Contains(e.Message, "did not answer get_status within 30ms") {
+		t.Fatalf("call: %v, want our 30ms timeout", err)
+	}
+	if err := testwait.Recv(t, read, "the action frame"); err != nil {
+		t.Fatalf("the action frame did not arrive: %v", err)
+	}
+}
+
+func TestReverseSilentLinkGoesDown(t *testing.T) {
+	log := NewMemLog()
+	s := core.Source{ID: "silent", Via: testVia, Events: core.LinkWSReverse, HeartbeatMS: 25}
 	m, srv := startManager(t, log, []core.Source{s}, Config{})
 	ctx := testCtx(t)
-	c, _, err := dialReverse(t, ctx, srv.URL+"/report/slow", nil)
+	c, _, err := dialReverse(t, ctx, srv.URL+"/report/silent", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	// The client reads nothing and answers nothing.
-	_, err = m.Reverse.Caller("slow").Call(ctx, "get_status", json.RawMessage(`{"x":1}`))
-	if core.AsError(err).Code != core.CodeBackendTimeout {
-		t.Fatalf("call: %v, want a timeout", err)
-	}
-	testwait.Until(t, "the silent link is down", func() bool { up, _, known := m.Intake.Live("slow"); return known && !up })
+	// The client reads nothing, so it answers no ping: silent.
+	testwait.Until(t, "the silent link is down", func() bool { up, _, known := m.Intake.Live("silent"); return known && !up })
 	testwait.Until(t, "down stored", func() bool { return len(metaEvents(t, log)) == 2 })
 	evs, _ := log.EventsAfter(0, 0)
 	var d core.MetaEventData
@@ -270,14 +331,130 @@ func TestReverseCallTimesOutAndSilentLinkGoesDown(t *testing.T) {
 	if d.MetaEvent != core.MetaSourceDown || !strings.Contains(d.Reason, "silent for 50ms") {
 		t.Errorf("last meta event %+v", d)
 	}
-	for { // the unanswered action frame, then the end
-		_, _, err := c.Read(ctx)
-		if err == nil {
-			continue
+	if _, _, err := c.Read(ctx); err == nil || errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("the silent link is still open: %v", err)
+	}
+}
+
+// Heartbeats and a lifecycle "connect" decode to kind-only events (onebot.IsLinkSignal): they
+// are signs of life, counted as skipped, never stored nor delivered as empty events.
+func TestSignsOfLifeAreSkippedNotStored(t *testing.T) {
+	log := NewMemLog()
+	napcat := core.Source{ID: "napcat", Via: onebot.Via, Events: core.LinkWSReverse}
+	m, srv := startManager(t, log, []core.Source{napcat}, Config{Decoders: map[string]core.EventDecoder{onebot.Via: onebot.DecodeEvent}})
+	ctx := testCtx(t)
+	c, _, err := dialReverse(t, ctx, srv.URL+"/report/napcat", hdr("X-Client-Role", "Event"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	frames := []string{
+		`{"time":1,"self_id":10001,"post_type":"meta_event","meta_event_type":"lifecycle","sub_type":"connect"}`,
+		`{"time":2,"self_id":10001,"post_type":"meta_event","meta_event_type":"heartbeat","status":{"online":true,"good":true},"interval":30000}`,
+		`{"time":3,"self_id":10001,"post_type":"message","message_type":"private","sub_type":"friend","message_id":7,"user_id":10002,"message":"hi","raw_message":"hi","font":0,"sender":{"user_id":10002,"nickname":"a"}}`,
+	}
+	for _, f := range frames {
+		if err := c.Write(ctx, websocket.MessageText, []byte(f)); err != nil {
+			t.Fatal(err)
 		}
-		if errors.Is(err, context.DeadlineExceeded) {
-			t.Errorf("the silent link is still open: %v", err)
+	}
+	// Frames of one link are taken in order: once the message is stored, the two before it
+	// have been decided on. The up event may be stored before or after them.
+	testwait.Until(t, "the message and the up event stored", func() bool {
+		var message, up bool
+		evs, _ := log.EventsAfter(0, 0)
+		for _, ev := range evs {
+			message = message || ev.Kind == "message.private"
+			up = up || ev.Kind == core.EventMeta+"."+core.MetaSourceUp
 		}
-		break
+		return message && up
+	})
+	evs, _ := log.EventsAfter(0, 0)
+	if len(evs) != 2 { // message_source_up, the message
+		t.Fatalf("%d events stored, want 2 (up, message)", len(evs))
+	}
+	for _, ev := range evs {
+		if ev.Event.Type == "" {
+			t.Errorf("an empty event was stored: kind %q", ev.Kind)
+		}
+	}
+	st := m.Intake.Stats().Sources["napcat"]
+	if st.Skipped != 2 || len(st.DecodeFailures) != 0 {
+		t.Errorf("skipped %d (want 2), failures %v", st.Skipped, st.DecodeFailures)
+	}
+}
+
+// A reply bigger than any event (a big group's member list) comes back over the reverse link;
+// an event that big is refused and counted, and the link stays up.
+func TestReverseLinkTakesLargeRepliesAndRefusesLargeEvents(t *testing.T) {
+	log := NewMemLog()
+	s := core.Source{ID: "big", Via: testVia, Events: core.LinkWSReverse}
+	m, ctx, c := dialAttached(t, log, s, nil)
+
+	action, res := callInBackground(t, ctx, m, c, "big", "get_group_member_list", json.RawMessage(`{"group_id":1}`))
+	members := `"` + strings.Repeat("m", DefaultMaxEventBytes+600<<10) + `"`
+	reply := []byte(`{"status":"ok","retcode":0,"data":[` + members + `],"echo":` + string(action.Echo) + `}`)
+	if err := c.Write(ctx, websocket.MessageText, reply); err != nil {
+		t.Fatal(err)
+	}
+	r := testwait.Recv(t, res, "the call's result")
+	if r.err != nil || !bytes.Equal(r.reply, reply) {
+		t.Fatalf("call: %d bytes, %v", len(r.reply), r.err)
+	}
+
+	bigEvent := []byte(`{"post_type":"message","x":` + members + `}`)
+	if err := c.Write(ctx, websocket.MessageText, bigEvent); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Write(ctx, websocket.MessageText, msg("after", 0)); err != nil {
+		t.Fatal(err)
+	}
+	testwait.Until(t, "the small event stored", func() bool { return log.Len() == 2 }) // up + event
+	if n := m.Intake.Stats().Sources["big"].DecodeFailures[ReasonTooLarge]; n != 1 {
+		t.Errorf("too-large refusals = %d, want 1", n)
+	}
+	if up, _, _ := m.Intake.Live("big"); !up || !m.Reverse.Connected("big") {
+		t.Error("the link went down")
+	}
+}
+
+// A source with neither a secret nor a token takes events from anyone who can reach the door:
+// accepted, and said once per source, at its first use.
+func TestReportWithoutSecretOrTokenWarnsOncePerSource(t *testing.T) {
+	var logs syncBuffer
+	log := NewMemLog()
+	sources := []core.Source{
+		{ID: "open1", Via: testVia, Events: core.LinkHTTPPost},
+		{ID: "open2", Via: testVia, Events: core.LinkHTTPPost},
+	}
+	_, srv := startManager(t, log, sources, Config{Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	for _, id := range []string{"open1", "open1", "open2", "open1"} {
+		resp, err := http.Post(srv.URL+"/report/"+id, "application/json", bytes.NewReader(msg(id, 0)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusNoContent {
+			t.Fatalf("%s: status %d", id, resp.StatusCode)
+		}
+	}
+	out := logs.String()
+	for id, want := range map[string]int{"open1": 1, "open2": 1} {
+		if n := strings.Count(out, "anyone who can reach /report/"+id+" "); n != want {
+			t.Errorf("%s: warned %d times, want %d:\n%s", id, n, want, out)
+		}
+	}
+}
+
+// An API-only reverse link carries no heartbeats, yet a dead peer (one that answers no ping)
+// is noticed and the link goes away.
+func TestReverseAPILinkToADeadPeerGoesDown(t *testing.T) {
+	log := NewMemLog()
+	s := core.Source{ID: "api", Via: testVia, Events: core.LinkWSReverse, HeartbeatMS: 25}
+	// The peer never reads, so it answers no ping: dead as far as the console can tell.
+	m, ctx, _ := dialAttached(t, log, s, hdr("X-Client-Role", "API"))
+	testwait.Until(t, "the dead API link gone", func() bool { return !m.Reverse.Connected("api") })
+	_, err := m.Reverse.Caller("api").Call(ctx, "get_status", nil)
+	if e := core.AsError(err); e.Code != core.CodeBackendDown || !strings.Contains(e.Message, "silent") {
+		t.Fatalf("call after the link went silent: %v", err)
 	}
 }

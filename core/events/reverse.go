@@ -120,11 +120,14 @@ func (h *ReverseHub) serve(w http.ResponseWriter, r *http.Request, src core.Sour
 	opts := link.ConnOptions{
 		WriteTimeout: h.opts.WriteTimeout,
 		QueueSize:    h.opts.SendQueue,
-		ReadLimit:    int64(h.in.opts.MaxEventBytes),
-		OnFrame:      func(_ *link.Conn, frame []byte) { h.route(ctx, src, frame) },
-	}
-	if role.events {
-		opts.Silence = onebot.Silence(src)
+		// A reply may be far bigger than any event (get_group_member_list of a big group runs
+		// to megabytes): the link takes frames as big as any OneBot reply, and the intake
+		// refuses and counts an oversized event (checkRaw) without dropping the link.
+		ReadLimit: link.DefaultReadLimit,
+		OnFrame:   func(_ *link.Conn, frame []byte) { h.route(ctx, src, frame) },
+		// Every role: an API-only link carries no heartbeats, but the watch pings a quiet
+		// peer half-way through, so a live one stays up and a dead one is noticed.
+		Silence: onebot.Silence(src),
 	}
 	conn, err := link.Accept(w, r, opts)
 	if err != nil {

@@ -22,7 +22,7 @@ type Stats struct {
 // SourceStats counts one source's events.
 type SourceStats struct {
 	EventsIn       uint64            // committed events
-	Skipped        uint64            // events the decoder chose not to keep
+	Skipped        uint64            // signs of life (heartbeats, lifecycle "connect"): counted, not stored
 	DecodeFailures map[string]uint64 // refused events by reason (Reason* constants or a decoder's own)
 	Known, Up      bool              // link state, as Live reports it
 	Since          time.Time

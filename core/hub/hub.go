@@ -85,7 +85,7 @@ type Options struct {
 	Bots    []core.Bot
 
 	// HTTPClient posts to http-post bots and dials ws-reverse bots; nil = a plain client
-	// (every request still has its own timeout).
+	// (every request still has its own timeout). Redirects of event POSTs are never followed.
 	HTTPClient *http.Client
 	// QueueSize bounds each bot connection's waiting events (DefaultQueueSize).
 	QueueSize int
@@ -126,7 +126,8 @@ type BotState struct {
 
 // Hub serves the configured bots. Its zero value is not usable: call New.
 type Hub struct {
-	opts Options
+	opts       Options
+	postClient *http.Client // opts.HTTPClient, not following redirects
 
 	ctx    context.Context // the hub's life: cancelled by Close
 	cancel context.CancelFunc
@@ -169,6 +170,10 @@ func New(opts Options) (*Hub, error) {
 	if opts.HTTPClient == nil {
 		opts.HTTPClient = &http.Client{}
 	}
+	// Events are POSTed with a client that never follows a redirect: Go turns a 301/302/303
+	// POST into a body-less GET, whose answer would pass for the bot's quick operation.
+	postClient := *opts.HTTPClient
+	postClient.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	setDefault(&opts.QueueSize, DefaultQueueSize)
 	setDefault(&opts.MaxInFlight, DefaultMaxInFlight)
 	setDefault(&opts.WriteTimeout, DefaultWriteTimeout)
@@ -179,7 +184,7 @@ func New(opts Options) (*Hub, error) {
 	if opts.ReconnectMax < opts.ReconnectMin {
 		opts.ReconnectMax = opts.ReconnectMin
 	}
-	h := &Hub{opts: opts, bots: map[string]*botEntry{}, selfIDs: map[string]string{}}
+	h := &Hub{opts: opts, postClient: &postClient, bots: map[string]*botEntry{}, selfIDs: map[string]string{}}
 	h.ctx, h.cancel = context.WithCancel(context.Background())
 	for _, b := range opts.Bots {
 		h.bots[b.ID] = h.newEntry(b)

@@ -13,6 +13,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -490,6 +491,9 @@ func TestDisconnectAndReload(t *testing.T) {
 	if err := e.hub.Disconnect("ghost"); err == nil {
 		t.Fatal("Disconnect of an unknown bot succeeded")
 	}
+	// The client sees the close before the hub has forgotten the session: wait for that, or
+	// the next wait could see the old session and Reload race the new one's registration.
+	waitUntil(t, &e.acts.notifier, "the session gone", func() bool { return e.hub.Bots()[1].Connections == 0 })
 
 	c = e.dialBot(t, "/api", "bot-token-1")
 	waitUntil(t, &e.acts.notifier, "the connection", func() bool { return e.hub.Bots()[1].Connections == 1 })
@@ -634,4 +638,44 @@ func TestPostBotTooSlow(t *testing.T) {
 		st := e.hub.Bots()[0]
 		return st.EventsSent == 2 && strings.Contains(st.LastError, "HTTP 500")
 	})
+}
+
+// TestPostBotRedirectNotFollowed: an http-post bot that redirects is not followed — Go would
+// turn the POST into a body-less GET and take the page it answers for a quick operation. The
+// redirect is an error naming where it points, and no action runs.
+func TestPostBotRedirectNotFollowed(t *testing.T) {
+	posts := make(chan struct{}, 16)
+	var followed atomic.Int32
+	mux := http.NewServeMux()
+	mux.HandleFunc("/onebot", func(w http.ResponseWriter, r *http.Request) {
+		posts <- struct{}{}
+		http.Redirect(w, r, "/elsewhere?access_token=BOT-SECRET", http.StatusFound)
+	})
+	mux.HandleFunc("/elsewhere", func(w http.ResponseWriter, r *http.Request) {
+		followed.Add(1)
+		io.WriteString(w, `{"reply":"a page, not a quick operation"}`)
+	})
+	bot := httptest.NewServer(mux)
+	defer bot.Close()
+	e := newEnv(t, []core.Bot{{ID: "p", Mode: core.BotHTTPPost, URL: bot.URL + "/onebot"}}, nil)
+	waitUntil(t, &e.feed.notifier, "the subscription", func() bool { return e.feed.count("qq") == 1 })
+	e.feed.push("qq", "message.group", groupMessage)
+	select {
+	case <-posts:
+	case <-time.After(testWait):
+		t.Fatal("no post")
+	}
+	waitUntil(t, &e.feed.notifier, "the error", func() bool {
+		return strings.Contains(e.hub.Bots()[0].LastError, "redirected to "+bot.URL+"/elsewhere?…")
+	})
+	st := e.hub.Bots()[0]
+	if !strings.Contains(st.LastError, "configure the final URL") || strings.Contains(st.LastError, "BOT-SECRET") {
+		t.Errorf("last error %q", st.LastError)
+	}
+	if n := followed.Load(); n != 0 {
+		t.Errorf("the redirect was followed %d times", n)
+	}
+	if calls := e.acts.list(); len(calls) != 0 {
+		t.Errorf("actions run: %+v", calls)
+	}
 }

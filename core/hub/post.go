@@ -114,7 +114,7 @@ func (h *Hub) postOne(ctx context.Context, e *botEntry, src core.Source, raw []b
 	if e.cfg.Secret != "" {
 		req.Header.Set("X-Signature", Signature(e.cfg.Secret, raw))
 	}
-	resp, err := h.opts.HTTPClient.Do(req)
+	resp, err := h.postClient.Do(req)
 	if err != nil {
 		var ue *url.Error
 		if errors.As(err, &ue) {
@@ -127,6 +127,13 @@ func (h *Hub) postOne(ctx context.Context, e *botEntry, src core.Source, raw []b
 	resp.Body.Close()
 	e.sent(1)
 	switch {
+	case resp.StatusCode >= 300 && resp.StatusCode <= 399:
+		where := "no Location"
+		if loc, lerr := resp.Location(); lerr == nil {
+			where = shownURL(loc.String())
+		}
+		e.fail(fmt.Errorf("the bot redirected to %s (HTTP %d); configure the final URL", where, resp.StatusCode))
+		return
 	case resp.StatusCode < 200 || resp.StatusCode > 299:
 		e.fail(fmt.Errorf("the bot answered an event with HTTP %d", resp.StatusCode))
 		return
@@ -195,7 +202,7 @@ const defaultBanSeconds = 30 * 60
 // not a JSON object is an error.
 func QuickActions(event, answer []byte) ([]QuickCall, error) {
 	var op quickOperation
-	if len(answer) == 0 || bytes.TrimSpace(answer)[0] != '{' {
+	if trimmed := bytes.TrimSpace(answer); len(trimmed) == 0 || trimmed[0] != '{' { // a blank answer must not panic
 		return nil, errors.New("the bot's answer to an event is not a JSON object (a quick operation)")
 	}
 	if err := json.Unmarshal(answer, &op); err != nil {

@@ -56,6 +56,10 @@ func TestQuickActions(t *testing.T) {
 		{"request without approve", groupReq, `{}`, nil, ""},
 		{"notice: nothing to do", notice, `{"reply":"x"}`, nil, ""},
 		{"answer not an object", groupArray, `"pong"`, nil, "not a JSON object"},
+		{"blank answer", groupArray, " \n", nil, "not a JSON object"},
+		{"empty answer", groupArray, "", nil, "not a JSON object"},
+		{"answer with spaces before the object", groupArray, " \n{\"reply\":\"x\",\"at_sender\":false}",
+			[]string{`send_msg {"group_id":77,"message":"x","message_type":"group"}`}, ""},
 		{"answer bad JSON", groupArray, `{"reply":`, nil, "not valid"},
 		{"reply of a wrong type", groupArray, `{"reply":5}`, nil, "must be a string"},
 	} {

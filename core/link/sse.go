@@ -19,6 +19,11 @@ import (
 // DefaultMaxEvent bounds one Server-Sent Event (all its data lines together).
 const DefaultMaxEvent = 4 << 20
 
+// DefaultSSESilence is how long a stream may send nothing before it is dropped and redialled
+// when SSEConfig.Silence is unset: without a limit a half-open stream (the server gone, no FIN)
+// would hang forever. Open layers send an event or a ":" keep-alive well within it.
+const DefaultSSESilence = 60 * time.Second
+
 // SSEConfig configures a Server-Sent Events link the console dials and keeps dialling (NapCat
 // httpSseServers and LLOneBot: GET {url}/_events).
 type SSEConfig struct {
@@ -32,7 +37,7 @@ type SSEConfig struct {
 	MinBackoff, MaxBackoff time.Duration // 1 s, 30 s by default
 	DialTimeout            time.Duration // until the response headers; 10 s by default
 	// Silence: a stream that sends nothing (no event, no comment) for this long is dropped and
-	// redialled. 0 = never.
+	// redialled. 0 = DefaultSSESilence; negative = never.
 	Silence time.Duration
 	// MaxEvent bounds one event in bytes; a bigger one drops the stream (DefaultMaxEvent).
 	MaxEvent int
@@ -70,6 +75,9 @@ func NewSSE(cfg SSEConfig) (*SSE, error) {
 	}
 	if cfg.MaxEvent <= 0 {
 		cfg.MaxEvent = DefaultMaxEvent
+	}
+	if cfg.Silence == 0 {
+		cfg.Silence = DefaultSSESilence
 	}
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.ResponseHeaderTimeout = cfg.DialTimeout
