@@ -165,12 +165,13 @@ func objectFields(b []byte) (fields, bool) {
 	if !json.Valid(b) {
 		return nil, false
 	}
-	return objectFieldsOfValid(b)
+	return objectFieldsOfValid(b, 24)
 }
 
-// objectFieldsOfValid is objectFields on a value already known to be valid JSON.
-func objectFieldsOfValid(b []byte) (fields, bool) {
-	f := make(fields, 0, 24)
+// objectFieldsOfValid is objectFields on a value already known to be valid JSON; size is the
+// number of fields expected.
+func objectFieldsOfValid(b []byte, size int) (fields, bool) {
+	f := make(fields, 0, size)
 	ok := eachField(b, func(key []byte, escaped bool, value []byte) {
 		if escaped {
 			key = []byte(fieldKey(key, true))
@@ -368,7 +369,7 @@ func (d *decoder) message(ev *core.StoredEvent, sent bool) error {
 func (d *decoder) sender(data *core.MessageEventData) error {
 	var s fields
 	if raw, ok := d.f.get("sender"); ok && present(raw) {
-		if s, ok = objectFieldsOfValid(raw); !ok {
+		if s, ok = objectFieldsOfValid(raw, 6); !ok {
 			return fmt.Errorf("sender must be an object, not %s", core.JSONKind(raw))
 		}
 	}
@@ -385,7 +386,7 @@ func (d *decoder) sender(data *core.MessageEventData) error {
 		return fmt.Errorf("sender.%v", err)
 	}
 	if raw, ok := d.f.get("anonymous"); ok && present(raw) {
-		anon, ok := objectFieldsOfValid(raw)
+		anon, ok := objectFieldsOfValid(raw, 4)
 		if !ok {
 			return fmt.Errorf("anonymous must be an object, not %s", core.JSONKind(raw))
 		}
@@ -456,7 +457,7 @@ func eventMessage(raw json.RawMessage) (core.Message, error) {
 // decodeEventSegment decodes one segment of a message already known to be valid JSON. Its data
 // values are what encoding/json with UseNumber makes of them (numbers as json.Number).
 func decodeEventSegment(raw []byte) (Segment, error) {
-	wire, ok := objectFieldsOfValid(raw)
+	wire, ok := objectFieldsOfValid(raw, 2)
 	if !ok {
 		return Segment{}, fmt.Errorf("a segment must be an object, not %s", core.JSONKind(raw))
 	}
