@@ -133,7 +133,8 @@ func (c Context) ConfigID() (string, error) {
 
 // WithSource returns a copy of c whose extra names the message source id.
 func (c Context) WithSource(sourceID string) Context {
-	c.Extra, _ = json.Marshal(map[string]string{"config_id": sourceID})
+	id, _ := json.Marshal(sourceID) // what marshalling {"config_id": sourceID} writes, without the map
+	c.Extra = append(append([]byte(`{"config_id":`), id...), '}')
 	return c
 }
 

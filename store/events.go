@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -55,10 +56,15 @@ func encodeEvent(ev *core.StoredEvent) ([]byte, error) {
 	}
 	se := storedEvent{Source: ev.Source, Via: ev.Via, Received: ev.Received, Kind: ev.Kind, Event: ev.Event}
 	se.Event.ID = 0 // the stored event's own ID is the one
-	val, err := json.Marshal(&se)
-	if err != nil {
+	// Without HTML escaping, as the events are delivered (EachEventJSON hands out these bytes).
+	var buf bytes.Buffer
+	buf.Grow(512 + len(ev.Event.Data) + len(raw))
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(&se); err != nil {
 		return nil, err
 	}
+	val := bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
 	if !bytes.HasPrefix(val, []byte(eventSeqPrefix)) {
 		return nil, errBadPayload
 	}
@@ -169,6 +175,105 @@ func (db *DB) EventsAfter(after uint64, limit int) ([]core.StoredEvent, error) {
 		return nil, fmt.Errorf("read events: %w", err)
 	}
 	return out, nil
+}
+
+// EachEventJSON is EventsAfter for delivery: it calls fn with each event's UCBI form (core.Event,
+// its id included) exactly as stored, JSON without HTML escaping, oldest first, at most limit
+// (clamped to 1..1000) — no decoding, no re-encoding. event is valid only during the call. An
+// error from fn stops the walk and is returned.
+func (db *DB) EachEventJSON(after uint64, limit int, fn func(id uint64, event []byte) error) error {
+	if db.closed.Load() {
+		return fmt.Errorf("read events: %w", errClosed)
+	}
+	limit = clampLimit(limit)
+	if last, keep := db.events.durable.Load(), uint64(db.eventKeep.Load()); last > keep && after < last-keep {
+		after = last - keep
+	}
+	var scratch []byte
+	each := func(id uint64, v []byte) error {
+		var err error
+		if scratch, err = eventJSON(scratch[:0], id, v); err != nil {
+			return err
+		}
+		return fn(id, scratch)
+	}
+	if recs, ok := db.events.recentAfter(after, limit); ok {
+		for _, r := range recs {
+			if err := each(r.seq, r.payload); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	if err := db.events.caughtUp(); err != nil {
+		return fmt.Errorf("read events: %w", err)
+	}
+	return db.view(func(tx *bolt.Tx) error {
+		c := tx.Bucket(bucketEvents).Cursor()
+		n := 0
+		for k, v := c.Seek(u64key(after + 1)); k != nil && n < limit; k, v = c.Next() {
+			if err := each(keyU64(k), v); err != nil {
+				return err
+			}
+			n++
+		}
+		return nil
+	})
+}
+
+// eventJSON appends the UCBI event of a stored event (its "event" member) to dst with "id":id
+// as its first member.
+func eventJSON(dst []byte, id uint64, stored []byte) ([]byte, error) {
+	// The members before "event" are strings (storedEvent's order), and a JSON string holds no
+	// bare quote, so the first `,"event":` is the member itself.
+	const member = `,"event":`
+	i := bytes.Index(stored, []byte(member))
+	if i < 0 {
+		return dst, fmt.Errorf("event %d is unreadable: it has no event member", id)
+	}
+	obj := stored[i+len(member):]
+	end := objectEnd(obj)
+	if end < 2 {
+		return dst, fmt.Errorf("event %d is unreadable: its event member is not an object", id)
+	}
+	dst = append(dst, `{"id":`...)
+	dst = strconv.AppendUint(dst, id, 10)
+	if end > 2 { // not {}
+		dst = append(dst, ',')
+	}
+	return append(dst, obj[1:end]...), nil
+}
+
+// objectEnd is the length of the JSON object b starts with (0 when it does not start with one or
+// does not end).
+func objectEnd(b []byte) int {
+	if len(b) == 0 || b[0] != '{' {
+		return 0
+	}
+	depth, inString := 0, false
+	for i := 0; i < len(b); i++ {
+		c := b[i]
+		if inString {
+			switch c {
+			case '\\':
+				i++
+			case '"':
+				inString = false
+			}
+			continue
+		}
+		switch c {
+		case '"':
+			inString = true
+		case '{', '[':
+			depth++
+		case '}', ']':
+			if depth--; depth == 0 {
+				return i + 1
+			}
+		}
+	}
+	return 0
 }
 
 // EventFilter selects events for EventsBefore. Empty fields match everything.

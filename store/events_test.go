@@ -2,6 +2,7 @@ package store
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -353,5 +354,53 @@ func TestEventsAfterClose(t *testing.T) {
 		if err := call(); err == nil || !strings.Contains(err.Error(), "closed") {
 			t.Errorf("%s after Close: err = %v", name, err)
 		}
+	}
+}
+
+// EachEventJSON hands out each event's UCBI form as stored, id included: the same bytes as
+// encoding the decoded event for delivery (no HTML escaping), from memory and from the index.
+func TestEachEventJSONIsTheDeliveredForm(t *testing.T) {
+	dir := t.TempDir()
+	db := openTestAt(t, dir)
+	odd := sampleEvent(2, "napcat")
+	odd.Event.Context.GroupID = `a<b>&"c"` // escapes and characters HTML escaping would change
+	odd.Event.Data = json.RawMessage(`{"x":"<b>\u2028","face":{"raw":{"faceText":"/笑"}},"e":{}}`)
+	empty := &core.StoredEvent{Source: "x", Kind: "meta_event.x", Event: core.Event{Type: core.EventMeta, Data: json.RawMessage(`{}`)}}
+	appendEvents(t, db, sampleEvent(0, "napcat"), sampleEvent(1, "lagrange"), odd, noticeEvent("napcat", "42"), empty)
+	check := func(t *testing.T, db *DB, after uint64) {
+		t.Helper()
+		evs, err := db.EventsAfter(after, 100)
+		must(t, err)
+		var got []string
+		var gotIDs []uint64
+		must(t, db.EachEventJSON(after, 100, func(id uint64, event []byte) error {
+			gotIDs = append(gotIDs, id)
+			got = append(got, string(event))
+			return nil
+		}))
+		if len(got) != len(evs) {
+			t.Fatalf("%d events, want %d", len(got), len(evs))
+		}
+		for i, ev := range evs {
+			ev.Event.ID = ev.ID
+			var b strings.Builder
+			enc := json.NewEncoder(&b)
+			enc.SetEscapeHTML(false)
+			must(t, enc.Encode(ev.Event))
+			if want := strings.TrimSuffix(b.String(), "\n"); got[i] != want || gotIDs[i] != ev.ID {
+				t.Errorf("event %d:\n got %s\nwant %s", ev.ID, got[i], want)
+			}
+		}
+	}
+	check(t, db, 0) // from memory
+	check(t, db, 3)
+	must(t, db.Close())
+	db = openTestAt(t, dir)
+	check(t, db, 0) // from the index
+	check(t, db, 2)
+	stop := errors.New("stop")
+	n := 0
+	if err := db.EachEventJSON(0, 100, func(uint64, []byte) error { n++; return stop }); err != stop || n != 1 {
+		t.Fatalf("an error from fn: %v after %d calls", err, n)
 	}
 }

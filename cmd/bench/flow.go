@@ -181,7 +181,7 @@ func roleEventsConsole() error {
 
 	disp := cli.NewDispatcher(db)
 	h, err := hub.New(hub.Options{
-		Feed:    intakeFeed{mgr.Intake},
+		Feed:    &events.HubFeed{Intake: mgr.Intake},
 		Actions: dispatcherActions{disp},
 		Sources: hub.SourcesFunc(func(id string) (core.Source, error) {
 			if id != "" && id != src.ID {
@@ -240,33 +240,6 @@ func roleEventsConsole() error {
 	_ = srv.Shutdown(sctx)
 	cancel()
 	return <-running
-}
-
-// intakeFeed is the hub's event feed: a subscription to the intake, one per bot connection.
-type intakeFeed struct{ in *events.Intake }
-
-func (f intakeFeed) Subscribe(ctx context.Context, sourceID string) (<-chan core.StoredEvent, error) {
-	if sourceID == "" {
-		sourceID = "napcat"
-	}
-	sub := f.in.Subscribe("bot", events.SubscribeOptions{After: f.in.LastID(), Source: sourceID})
-	ch := make(chan core.StoredEvent, 256)
-	go func() {
-		defer close(ch)
-		defer sub.Close()
-		for {
-			ev, err := sub.Next(ctx)
-			if err != nil {
-				return
-			}
-			select {
-			case ch <- ev:
-			case <-ctx.Done():
-				return
-			}
-		}
-	}()
-	return ch, nil
 }
 
 // dispatcherActions runs a bot's actions through the dispatcher's one raw path (a history row

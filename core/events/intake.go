@@ -71,6 +71,13 @@ type Intake struct {
 	liveMu    sync.RWMutex
 	live      map[string]linkState
 
+	// Taps (tap.go): live views of the events as they are queued, by source ("" = all).
+	tapsMu    sync.RWMutex
+	taps      map[string]map[*Tap]struct{}
+	tapsEnded bool
+	tapCount  atomic.Int64 // how many taps there are: enqueue skips the taps when none
+	orders    sync.Map     // source id → *sync.Mutex (sourceOrder)
+
 	stats stats
 }
 
@@ -297,13 +304,33 @@ func (in *Intake) enqueue(ctx context.Context, ev *core.StoredEvent) (*Ticket, e
 	if in.closed {
 		return nil, ErrClosed
 	}
+	if in.tapCount.Load() > 0 {
+		// The taps see the source's events in queue order: the queueing and the offer happen
+		// under the source's lock. The copy is taken before the committer may set the ids.
+		order := in.sourceOrder(ev.Source)
+		order.Lock()
+		defer order.Unlock()
+		snap := *ev
+		if err := in.queueTicket(ctx, t); err != nil {
+			return nil, err
+		}
+		in.tapOut(snap)
+		return t, nil
+	}
+	if err := in.queueTicket(ctx, t); err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+func (in *Intake) queueTicket(ctx context.Context, t *Ticket) error {
 	in.stats.queued.Add(1)
 	select {
 	case in.queue <- t:
-		return t, nil
+		return nil
 	case <-ctx.Done():
 		in.stats.queued.Add(-1)
-		return nil, ctx.Err()
+		return ctx.Err()
 	}
 }
 
@@ -327,6 +354,7 @@ func (in *Intake) Run(ctx context.Context) error {
 	close(in.queue)
 	in.closeMu.Unlock()
 	<-loopDone
+	in.endTaps()
 	in.subsMu.Lock()
 	in.subsEnded = true
 	for s := range in.subs {

@@ -1,6 +1,7 @@
 package events
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -65,13 +66,25 @@ func LongPoll(in *Intake) http.Handler {
 			timeout = time.Duration(f * float64(time.Second))
 		}
 
-		evs, err := in.log.EventsAfter(after, limit)
-		if err == nil && len(evs) == 0 && timeout > 0 {
+		// The body is PollResponse, written from the events' stored JSON as it is.
+		body := make([]byte, 0, 4096)
+		body = append(body, `{"events":[`...)
+		n, next := 0, after
+		collect := func(id uint64, event []byte) error {
+			if n > 0 {
+				body = append(body, ',')
+			}
+			body = append(body, event...)
+			n, next = n+1, id
+			return nil
+		}
+		err = in.eachEventJSON(after, limit, collect)
+		if err == nil && n == 0 && timeout > 0 {
 			ctx, cancel := context.WithTimeout(r.Context(), timeout)
 			werr := in.WaitAfter(ctx, after)
 			cancel()
 			if werr == nil {
-				evs, err = in.log.EventsAfter(after, limit)
+				err = in.eachEventJSON(after, limit, collect)
 			}
 		}
 		if err != nil {
@@ -79,15 +92,47 @@ func LongPoll(in *Intake) http.Handler {
 			writeError(w, core.Errorf(core.CodeInternal, "the event log could not be read"))
 			return
 		}
-		resp := PollResponse{Events: make([]core.Event, 0, len(evs)), Next: after}
-		for _, ev := range evs {
-			ev.Event.ID = ev.ID
-			resp.Events = append(resp.Events, ev.Event)
-			resp.Next = ev.ID
-		}
-		in.countDelivered("longpoll", len(evs), resp.Next)
-		writeJSON(w, http.StatusOK, resp)
+		body = append(body, `],"next":`...)
+		body = strconv.AppendUint(body, next, 10)
+		body = append(body, "}\n"...)
+		in.countDelivered("longpoll", n, next)
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		w.WriteHeader(http.StatusOK)
+		_, _ = w.Write(body)
 	})
+}
+
+// eventJSONLog is an event log that hands out its events already encoded for delivery, so
+// they are written as stored instead of decoded and encoded again (store.DB is one). fn gets
+// each event's UCBI form with its id, JSON without HTML escaping, valid only during the call.
+type eventJSONLog interface {
+	EachEventJSON(after uint64, limit int, fn func(id uint64, event []byte) error) error
+}
+
+// eachEventJSON walks the events after after as eventJSONLog does, encoding them here when the
+// log cannot (to the same bytes).
+func (in *Intake) eachEventJSON(after uint64, limit int, fn func(id uint64, event []byte) error) error {
+	if l, ok := in.log.(eventJSONLog); ok {
+		return l.EachEventJSON(after, limit, fn)
+	}
+	evs, err := in.log.EventsAfter(after, limit)
+	if err != nil {
+		return err
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	for _, ev := range evs {
+		ev.Event.ID = ev.ID
+		buf.Reset()
+		if err := enc.Encode(ev.Event); err != nil {
+			return fmt.Errorf("event %d cannot be encoded: %v", ev.ID, err)
+		}
+		if err := fn(ev.ID, bytes.TrimSuffix(buf.Bytes(), []byte("\n"))); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // afterParam reads a resume id; absent means "from now".
@@ -165,23 +210,26 @@ func Stream(in *Intake, opts StreamOptions) http.Handler {
 		ctx := r.Context()
 		var buf []byte
 		for {
-			evs, err := in.log.EventsAfter(cursor, catchUpPage)
+			buf = buf[:0]
+			n := 0
+			err := in.eachEventJSON(cursor, catchUpPage, func(id uint64, event []byte) error {
+				buf = append(buf, "id: "...)
+				buf = strconv.AppendUint(buf, id, 10)
+				buf = append(buf, "\ndata: "...)
+				buf = append(buf, event...)
+				buf = append(buf, "\n\n"...)
+				cursor, n = id, n+1
+				return nil
+			})
 			if err != nil {
 				in.logger.Error("event stream: event log unreadable", "error", err.Error())
 				return
 			}
-			if len(evs) > 0 {
-				buf = buf[:0]
-				for _, ev := range evs {
-					ev.Event.ID = ev.ID
-					data, _ := json.Marshal(ev.Event)
-					buf = fmt.Appendf(buf, "id: %d\ndata: %s\n\n", ev.ID, data)
-					cursor = ev.ID
-				}
+			if n > 0 {
 				if write(buf) != nil {
 					return
 				}
-				in.countDelivered("sse", len(evs), cursor)
+				in.countDelivered("sse", n, cursor)
 				continue
 			}
 			wctx, cancel := context.WithTimeout(ctx, opts.Heartbeat)

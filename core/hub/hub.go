@@ -36,9 +36,10 @@ const (
 	OriginOneBotPost = "onebot-post" // a quick operation in an http-post bot's answer
 )
 
-// Feed hands out a source's stored events from now on, oldest first. Raw must be the open
-// layer's OneBot 11 JSON exactly as received (events without Raw are the console's own and are
-// not passed to bots). The channel is closed when ctx ends or the feed gives up on the
+// Feed hands out a source's events from now on, in the order the open layer sent them, as soon
+// as they arrive (the console's feed does not wait for their commit: bots never wait for the
+// disk; such events have no id yet). Raw must be the open layer's OneBot 11 JSON exactly as
+// received (events without Raw are the console's own and are not passed to bots). The channel is closed when ctx ends or the feed gives up on the
 // subscriber; the hub reads it promptly (it never blocks on a bot).
 type Feed interface {
 	Subscribe(ctx context.Context, sourceID string) (<-chan core.StoredEvent, error)

@@ -55,12 +55,12 @@ func DecodeEvent(src core.Source, raw []byte) (*core.StoredEvent, error) {
 	if err := checkEventBytes(raw); err != nil {
 		return nil, err
 	}
-	var f fields
-	if err := json.Unmarshal(raw, &f); err != nil {
-		return nil, fmt.Errorf("the event is not a JSON object: %v", jsonErr(err))
-	}
-	if f == nil {
-		return nil, fmt.Errorf("the event is null, not a JSON object")
+	// The fields are slices of the event's own copy (ev.Raw), so what keeps one keeps nothing
+	// of the caller's buffer.
+	own := append(json.RawMessage(nil), raw...)
+	f, ok := objectFields(own)
+	if !ok {
+		return nil, notAnObject(raw)
 	}
 	postType, err := f.str("post_type", true)
 	if err != nil {
@@ -79,7 +79,7 @@ func DecodeEvent(src core.Source, raw []byte) (*core.StoredEvent, error) {
 		via = Via
 	}
 	d := &decoder{src: src, via: via, f: f, selfID: selfID}
-	ev := &core.StoredEvent{Source: src.ID, Via: via, Raw: append(json.RawMessage(nil), raw...)}
+	ev := &core.StoredEvent{Source: src.ID, Via: via, Raw: own}
 	ev.Event.Time = t
 	switch postType {
 	case "message", "message_sent":
@@ -150,8 +150,56 @@ func jsonErr(err error) string {
 	return err.Error()
 }
 
-// fields are an event object's top-level fields, kept raw.
-type fields map[string]json.RawMessage
+// fields are a JSON object's fields in order, their values kept raw (slices of the object). A
+// key given twice counts with its last value, as encoding/json has it.
+type fields []field
+
+type field struct {
+	key []byte // escapes decoded
+	val json.RawMessage
+}
+
+// objectFields splits a JSON object into its fields in one pass; ok is false when b is not valid
+// JSON or not an object. The values are slices of b.
+func objectFields(b []byte) (fields, bool) {
+	if !json.Valid(b) {
+		return nil, false
+	}
+	return objectFieldsOfValid(b, 24)
+}
+
+// objectFieldsOfValid is objectFields on a value already known to be valid JSON; size is the
+// number of fields expected.
+func objectFieldsOfValid(b []byte, size int) (fields, bool) {
+	f := make(fields, 0, size)
+	ok := eachField(b, func(key []byte, escaped bool, value []byte) {
+		if escaped {
+			key = []byte(fieldKey(key, true))
+		}
+		f = append(f, field{key: key, val: value})
+	})
+	return f, ok
+}
+
+// notAnObject is the error for an event that objectFields refused, worded as encoding/json
+// words it (the slow path: only bad input takes it).
+func notAnObject(raw []byte) error {
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &m); err != nil {
+		return fmt.Errorf("the event is not a JSON object: %v", jsonErr(err))
+	}
+	return fmt.Errorf("the event is null, not a JSON object")
+}
+
+// get is the value of key (the last one when it is given twice).
+func (f fields) get(key string) (json.RawMessage, bool) {
+	for i := len(f) - 1; i >= 0; i-- {
+		if string(f[i].key) == key {
+			return f[i].val, true
+		}
+	}
+	return nil, false
+}
 
 func present(raw json.RawMessage) bool {
 	return len(raw) > 0 && !bytes.Equal(bytes.TrimSpace(raw), []byte("null"))
@@ -159,15 +207,15 @@ func present(raw json.RawMessage) bool {
 
 // str reads a string field; a required one must be there and not empty.
 func (f fields) str(key string, required bool) (string, error) {
-	raw, ok := f[key]
+	raw, ok := f.get(key)
 	if !ok || !present(raw) {
 		if required {
 			return "", fmt.Errorf("the event has no %s", key)
 		}
 		return "", nil
 	}
-	var s string
-	if err := json.Unmarshal(raw, &s); err != nil {
+	s, ok := rawString(bytes.TrimSpace(raw))
+	if !ok {
 		return "", fmt.Errorf("%s must be a string, not %s", key, core.JSONKind(raw))
 	}
 	if required && strings.TrimSpace(s) == "" {
@@ -178,10 +226,12 @@ func (f fields) str(key string, required bool) (string, error) {
 
 // id reads an id field: a whole number or a string (0 and "" count as absent).
 func (f fields) id(key string, required bool) (core.ID, error) {
-	raw, ok := f[key]
+	raw, ok := f.get(key)
 	var id core.ID
 	if ok && present(raw) {
-		if err := id.UnmarshalJSON(raw); err != nil {
+		if n, ok := wholeNumber(raw); ok {
+			id = core.ID(n)
+		} else if err := id.UnmarshalJSON(raw); err != nil {
 			return "", fmt.Errorf("%s: %v", key, err)
 		}
 	}
@@ -196,12 +246,14 @@ func (f fields) id(key string, required bool) (core.ID, error) {
 
 // time reads time: whole seconds (a millisecond timestamp is divided down).
 func (f fields) time() (int64, error) {
-	raw, ok := f["time"]
+	raw, ok := f.get("time")
 	if !ok || !present(raw) {
 		return 0, fmt.Errorf("the event has no time")
 	}
 	var n json.Number
-	if err := json.Unmarshal(raw, &n); err != nil {
+	if w, ok := wholeNumber(raw); ok {
+		n = json.Number(w)
+	} else if err := json.Unmarshal(raw, &n); err != nil {
 		return 0, fmt.Errorf("time must be a number of seconds, not %s", core.JSONKind(raw))
 	}
 	t, err := strconv.ParseInt(n.String(), 10, 64)
@@ -294,7 +346,7 @@ func (d *decoder) message(ev *core.StoredEvent, sent bool) error {
 	if err := d.sender(&data); err != nil {
 		return err
 	}
-	raw, ok := d.f["message"]
+	raw, ok := d.f.get("message")
 	if !ok || !present(raw) {
 		return fmt.Errorf("the message event has no message")
 	}
@@ -303,7 +355,7 @@ func (d *decoder) message(ev *core.StoredEvent, sent bool) error {
 	}
 	extra := map[string]json.RawMessage{}
 	for _, k := range []string{"sub_type", "anonymous", "self_id", "font", "real_id", "message_seq"} {
-		if v, ok := d.f[k]; ok && present(v) {
+		if v, ok := d.f.get(k); ok && present(v) {
 			extra["*"+k] = v
 		}
 	}
@@ -316,8 +368,8 @@ func (d *decoder) message(ev *core.StoredEvent, sent bool) error {
 // name (group card, else nickname); an anonymous group message is named by its anonymous name.
 func (d *decoder) sender(data *core.MessageEventData) error {
 	var s fields
-	if raw, ok := d.f["sender"]; ok && present(raw) {
-		if err := json.Unmarshal(raw, &s); err != nil {
+	if raw, ok := d.f.get("sender"); ok && present(raw) {
+		if s, ok = objectFieldsOfValid(raw, 6); !ok {
 			return fmt.Errorf("sender must be an object, not %s", core.JSONKind(raw))
 		}
 	}
@@ -333,9 +385,9 @@ func (d *decoder) sender(data *core.MessageEventData) error {
 	if err != nil {
 		return fmt.Errorf("sender.%v", err)
 	}
-	var anon fields
-	if raw, ok := d.f["anonymous"]; ok && present(raw) {
-		if err := json.Unmarshal(raw, &anon); err != nil {
+	if raw, ok := d.f.get("anonymous"); ok && present(raw) {
+		anon, ok := objectFieldsOfValid(raw, 4)
+		if !ok {
 			return fmt.Errorf("anonymous must be an object, not %s", core.JSONKind(raw))
 		}
 		name, err := anon.str("name", false)
@@ -367,25 +419,27 @@ func (d *decoder) sender(data *core.MessageEventData) error {
 // at least one).
 func eventMessage(raw json.RawMessage) (core.Message, error) {
 	var segs []Segment
-	switch bytes.TrimSpace(raw)[0] {
+	raw = bytes.TrimSpace(raw)
+	switch raw[0] {
 	case '"':
-		var s string
-		if err := json.Unmarshal(raw, &s); err != nil {
-			return nil, fmt.Errorf("message: %v", jsonErr(err))
+		s, ok := rawString(raw)
+		if !ok {
+			return nil, fmt.Errorf("message: it is not a JSON string")
 		}
 		segs = ParseCQ(s)
 	case '[':
-		var arr []json.RawMessage
-		if err := json.Unmarshal(raw, &arr); err != nil {
-			return nil, fmt.Errorf("message: %v", jsonErr(err))
-		}
-		segs = make([]Segment, 0, len(arr))
-		for i, r := range arr {
-			seg, err := decodeEventSegment(r)
-			if err != nil {
-				return nil, fmt.Errorf("message segment %d: %v", i, err)
+		var err error
+		eachElement(raw, func(i int, r []byte) bool {
+			seg, serr := decodeEventSegment(r)
+			if serr != nil {
+				err = fmt.Errorf("message segment %d: %v", i, serr)
+				return false
 			}
 			segs = append(segs, seg)
+			return true
+		})
+		if err != nil {
+			return nil, err
 		}
 	default:
 		return nil, fmt.Errorf("message must be an array of segments or a CQ-code string, not %s", core.JSONKind(raw))
@@ -400,9 +454,11 @@ func eventMessage(raw json.RawMessage) (core.Message, error) {
 	return m, nil
 }
 
-func decodeEventSegment(raw json.RawMessage) (Segment, error) {
-	var wire fields
-	if err := json.Unmarshal(raw, &wire); err != nil || wire == nil {
+// decodeEventSegment decodes one segment of a message already known to be valid JSON. Its data
+// values are what encoding/json with UseNumber makes of them (numbers as json.Number).
+func decodeEventSegment(raw []byte) (Segment, error) {
+	wire, ok := objectFieldsOfValid(raw, 2)
+	if !ok {
 		return Segment{}, fmt.Errorf("a segment must be an object, not %s", core.JSONKind(raw))
 	}
 	typ, err := wire.str("type", true)
@@ -410,17 +466,49 @@ func decodeEventSegment(raw json.RawMessage) (Segment, error) {
 		return Segment{}, fmt.Errorf("%v", strings.Replace(err.Error(), "the event", "the segment", 1))
 	}
 	seg := Segment{Type: typ, Data: map[string]any{}}
-	if r, ok := wire["data"]; ok && present(r) {
-		if bytes.TrimSpace(r)[0] != '{' {
+	if r, ok := wire.get("data"); ok && present(r) {
+		if r[0] != '{' {
 			return Segment{}, fmt.Errorf("data must be an object, not %s", core.JSONKind(r))
 		}
-		dec := json.NewDecoder(bytes.NewReader(r))
-		dec.UseNumber()
-		if err := dec.Decode(&seg.Data); err != nil {
-			return Segment{}, fmt.Errorf("data: %v", jsonErr(err))
+		var derr error
+		eachField(r, func(key []byte, escaped bool, value []byte) {
+			v, err := anyValue(value)
+			if err != nil {
+				derr = err
+				return
+			}
+			seg.Data[fieldKey(key, escaped)] = v
+		})
+		if derr != nil {
+			return Segment{}, fmt.Errorf("data: %v", jsonErr(derr))
 		}
 	}
 	return seg, nil
+}
+
+// anyValue is a valid JSON value as encoding/json decodes it into an `any` with UseNumber;
+// strings and scalars without a decoder.
+func anyValue(v []byte) (any, error) {
+	switch v[0] {
+	case '"':
+		s, _ := rawString(v)
+		return s, nil
+	case 't':
+		return true, nil
+	case 'f':
+		return false, nil
+	case 'n':
+		return nil, nil
+	case '{', '[':
+		dec := json.NewDecoder(bytes.NewReader(v))
+		dec.UseNumber()
+		var x any
+		if err := dec.Decode(&x); err != nil {
+			return nil, err
+		}
+		return x, nil
+	}
+	return json.Number(v), nil
 }
 
 // eventSegment adjusts FromOneBot's mapping where an event says more than a sent message:
@@ -517,13 +605,16 @@ func (d *decoder) noticeData(name, skip string) (*core.NoticeEventData, *core.Co
 	}
 	data := &core.NoticeEventData{Notice: name, UserID: uid, UserTID: uid, GroupID: gid, GroupTID: gid,
 		Fields: map[string]json.RawMessage{}}
-	for k, v := range d.f {
+	for _, kv := range d.f {
+		k, v := string(kv.key), kv.val
 		switch k {
 		case "time", "self_id", "post_type", "user_id", "group_id", skip:
 			continue
 		}
 		if present(v) {
 			data.Fields["*"+k] = v
+		} else {
+			delete(data.Fields, "*"+k) // a later null overrides an earlier value
 		}
 	}
 	ctx := d.context()

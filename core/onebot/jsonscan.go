@@ -3,6 +3,7 @@ package onebot
 import (
 	"bytes"
 	"encoding/json"
+	"strconv"
 )
 
 // A small scanner over a JSON object that is already known to be valid (json.Valid): it hands
@@ -144,6 +145,57 @@ func rawString(raw []byte) (string, bool) {
 	}
 	var s string
 	if json.Unmarshal(raw, &s) != nil {
+		return "", false
+	}
+	return s, true
+}
+
+// eachElement calls fn with every element of the array b (valid JSON) and its index, in order,
+// until fn returns false. It returns false when b is not an array.
+func eachElement(b []byte, fn func(i int, value []byte) bool) bool {
+	i := skipSpace(b, 0)
+	if i >= len(b) || b[i] != '[' {
+		return false
+	}
+	i++
+	for n := 0; ; {
+		i = skipSpace(b, i)
+		if i >= len(b) || b[i] == ']' {
+			return true
+		}
+		if b[i] == ',' {
+			i++
+			continue
+		}
+		end := valueEnd(b, i)
+		if end <= i {
+			return true
+		}
+		if !fn(n, b[i:end]) {
+			return true
+		}
+		n++
+		i = end
+	}
+}
+
+// wholeNumber is a raw JSON value that is a whole number fitting in 64 bits, as written (what
+// encoding/json's json.Number holds); ok is false for anything else.
+func wholeNumber(raw []byte) (string, bool) {
+	digits := raw
+	if len(digits) > 0 && digits[0] == '-' {
+		digits = digits[1:]
+	}
+	if len(digits) == 0 || len(digits) > 19 || (digits[0] == '0' && len(digits) > 1) {
+		return "", false
+	}
+	for _, c := range digits {
+		if c < '0' || c > '9' {
+			return "", false
+		}
+	}
+	s := string(raw)
+	if _, err := strconv.ParseInt(s, 10, 64); err != nil {
 		return "", false
 	}
 	return s, true

@@ -171,7 +171,7 @@ func Start(ctx context.Context, cfg Config) (*Runtime, error) {
 		}
 	}
 	rt.Hub, err = hub.New(hub.Options{
-		Feed: &feed{in: m.Intake}, Actions: actions{rt.d}, Bots: bots,
+		Feed: &events.HubFeed{Intake: m.Intake}, Actions: actions{rt.d}, Bots: bots,
 		Sources: hub.SourcesFunc(func(id string) (core.Source, error) {
 			src, _, err := rt.d.SourceAdapter(id)
 			return src, err
