@@ -87,9 +87,23 @@ func TestEndpointStartCallStop(t *testing.T) {
 			t.Error("the log still says it is empty")
 		}
 	})
+	r.ui(func() { s.tabs.SelectIndex(2) }) // Calls
 	if !r.hasText("send_group_message") || !r.hasText("group:20001") {
 		t.Errorf("the log should show the call; texts %q", r.windowTexts())
 	}
+	// A row opens its history detail (the newest row is the refused call: it has none).
+	r.ui(func() { s.logList.Select(1) })
+	r.wait("endpoint.opencall")
+	r.ui(func() {
+		if r.e.sh.current != "history" {
+			t.Fatalf("a log row opened %q", r.e.sh.current)
+		}
+		hs := r.e.screen("history").(*historyScreen)
+		if hs.sel == nil || hs.sel.Action != "send_group_message" {
+			t.Errorf("history detail %+v", hs.sel)
+		}
+	})
+	r.open("endpoint")
 	if n, _ := r.db.HistoryCount(); n < 1 {
 		t.Errorf("history rows %d", n)
 	}

@@ -75,12 +75,9 @@ func create(a fyne.App, deps Deps, configure func(*env)) *env {
 	if err != nil {
 		fyne.LogError("read sources", err)
 	}
-	// No source yet: the first screen says what the console is and how to start, in place of
-	// the screens that would be empty without one.
-	switch sh.current {
-	case "", "inbox", "conversations":
-		sh.welcome = err == nil && len(sources) == 0
-	}
+	// First start (no source, no screen opened yet): the first screen says what the console is
+	// and how to start, in place of an Inbox that would be empty.
+	sh.welcome = err == nil && len(sources) == 0 && sh.current == ""
 	sh.rebuild()
 	sh.addShortcuts()
 	e.mon.start()
@@ -125,7 +122,7 @@ type shell struct {
 	// welcome: the welcome view is shown (no source yet) until a screen is opened.
 	welcome bool
 
-	note      string // an event-link problem for the status bar ("" = none)
+	note string // an event-link problem for the status bar ("" = none)
 
 	nav       *widget.List
 	body      *fyne.Container
