@@ -121,7 +121,7 @@ func TestArkGenerateCopyPastAndSend(t *testing.T) {
 	}
 
 	// the past list, newest first
-	if len(s.records) != 1 || s.records[0].rec.Target != "user:10002" || !strings.Contains(s.records[0].title, "张三") {
+	if len(s.records) != 1 || s.records[0].rec.Target != "private:10002" || !strings.Contains(s.records[0].title, "张三") {
 		t.Fatalf("past cards = %+v", s.records)
 	}
 	f.arkGenerate(s, L("Group number"), "736368697")

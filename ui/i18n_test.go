@@ -6,6 +6,7 @@ import (
 	"go/token"
 	"path/filepath"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 	"testing"
@@ -72,9 +73,10 @@ func TestShellScreensTranslations(t *testing.T) {
 }
 
 // The language files list the same keys, no translation is empty, and a translation keeps the
-// key's format verbs in the same order (a lost %s would print "%!(EXTRA …)").
+// key's format verbs for the same arguments (a lost %s would print "%!(EXTRA …)"); a
+// translation may reorder them with explicit argument indexes (%[2]q).
 func TestLanguageFilesAgree(t *testing.T) {
-	verbs := regexp.MustCompile(`%[-+# 0-9.]*[a-zA-Z%]`)
+	verbs := argVerbs
 	en, zh := tables["en"], tables["zh"]
 	if len(en) == 0 || len(zh) == 0 {
 		t.Fatalf("empty tables: en %d, zh %d", len(en), len(zh))
@@ -91,7 +93,7 @@ func TestLanguageFilesAgree(t *testing.T) {
 		if strings.TrimSpace(v) == "" {
 			t.Errorf("%q has an empty translation", k)
 		}
-		if a, b := strings.Join(verbs.FindAllString(k, -1), " "), strings.Join(verbs.FindAllString(v, -1), " "); a != b {
+		if a, b := verbs(k), verbs(v); a != b {
 			t.Errorf("%q → %q: verbs %q vs %q", k, v, a, b)
 		}
 	}
@@ -100,4 +102,33 @@ func TestLanguageFilesAgree(t *testing.T) {
 			t.Errorf("%q is in en.json, not in zh.json", k)
 		}
 	}
+}
+
+var verbRE = regexp.MustCompile(`%(\[(\d+)\])?[-+# 0-9.]*([a-zA-Z%])`)
+
+// argVerbs lists a format string's verbs by the argument each one prints ("1:s 2:q"), so a
+// translation that reorders arguments with %[n] still matches its key.
+func argVerbs(format string) string {
+	byArg := map[int]string{}
+	next := 1
+	for _, m := range verbRE.FindAllStringSubmatch(format, -1) {
+		if m[3] == "%" {
+			continue
+		}
+		if m[2] != "" {
+			next, _ = strconv.Atoi(m[2])
+		}
+		byArg[next] += m[3]
+		next++
+	}
+	args := make([]int, 0, len(byArg))
+	for a := range byArg {
+		args = append(args, a)
+	}
+	sort.Ints(args)
+	parts := make([]string, len(args))
+	for i, a := range args {
+		parts[i] = strconv.Itoa(a) + ":" + byArg[a]
+	}
+	return strings.Join(parts, " ")
 }

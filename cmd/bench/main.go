@@ -22,6 +22,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime"
+	"slices"
 	"syscall"
 	"time"
 )
@@ -62,8 +63,8 @@ func run() int {
 	flag.IntVar(&c.conc, "conc", 32, "concurrent callers")
 	flag.IntVar(&c.rounds, "rounds", 6, "interleaved rounds each load's duration is split into")
 	flag.BoolVar(&c.quick, "quick", false, "small numbers (0.5 s loads, 20,000 rows): a smoke run for CI")
-	flag.StringVar(&c.cpuprof, "cpuprofile", "", "write a CPU profile of the process serving the console (during the call loads) to this file")
-	flag.StringVar(&c.only, "only", "", "run only one part: calls, history, events, or console (the OneBot route alone, to profile it)")
+	flag.StringVar(&c.cpuprof, "cpuprofile", "", "write a CPU profile of the process serving the console to this file (the call loads; with --only flow, the event path's console)")
+	flag.StringVar(&c.only, "only", "", "run only one part: calls, history, events, flow (events from a ws link to an app and through the bot hub), gui (the desktop app), or console (the OneBot route alone, to profile it)")
 	flag.Parse()
 	if c.quick {
 		if !flagSet("rows") {
@@ -78,9 +79,9 @@ func run() int {
 		return 2
 	}
 	switch c.only {
-	case "", "calls", "history", "events", "console":
+	case "", "calls", "history", "events", "flow", "gui", "console":
 	default:
-		fmt.Fprintf(os.Stderr, "bench: --only %q: calls, history, events or console\n", c.only)
+		fmt.Fprintf(os.Stderr, "bench: --only %q: calls, history, events, flow, gui or console\n", c.only)
 		return 2
 	}
 	tmp, err := os.MkdirTemp("", "ucbi-bench-")
@@ -105,24 +106,30 @@ func run() int {
 		fmt.Println("(--quick: short loads and a small store — a smoke run; the figures are indicative only)")
 	}
 	misses := 0
-	if c.only == "" || c.only == "calls" || c.only == "console" {
-		n, err := benchCalls(c, tmp)
+	// The parts, in order; each returns how many targets it missed.
+	parts := []struct {
+		names []string // --only values that run it
+		run   func(config, string) (int, error)
+	}{
+		{[]string{"calls", "console"}, benchCalls},
+		{[]string{"history"}, benchHistory},
+		{[]string{"events"}, func(c config, tmp string) (int, error) { return 0, benchEvents(c, tmp) }},
+		{[]string{"flow"}, func(c config, tmp string) (int, error) {
+			n, err := benchEventPath(c, tmp)
+			if err == nil {
+				benchInbox()
+			}
+			return n, err
+		}},
+		{[]string{"gui"}, benchGUI},
+	}
+	for _, p := range parts {
+		if c.only != "" && !slices.Contains(p.names, c.only) {
+			continue
+		}
+		n, err := p.run(c, tmp)
 		misses += n
 		if err != nil {
-			fmt.Fprintln(os.Stderr, "bench: FAILED:", err)
-			return 1
-		}
-	}
-	if c.only == "" || c.only == "history" {
-		n, err := benchHistory(c, tmp)
-		misses += n
-		if err != nil {
-			fmt.Fprintln(os.Stderr, "bench: FAILED:", err)
-			return 1
-		}
-	}
-	if c.only == "" || c.only == "events" {
-		if err := benchEvents(c, tmp); err != nil {
 			fmt.Fprintln(os.Stderr, "bench: FAILED:", err)
 			return 1
 		}

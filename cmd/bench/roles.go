@@ -47,6 +47,14 @@ func runRole() bool {
 		err = roleConsole()
 	case "proxy":
 		err = roleProxy()
+	case "napcat-events":
+		err = roleNapCatEvents()
+	case "events-console":
+		err = roleEventsConsole()
+	case "poller":
+		err = rolePoller()
+	case "bot":
+		err = roleBot()
 	default:
 		err = fmt.Errorf("unknown role %q", role)
 	}
@@ -74,16 +82,11 @@ func roleConsole() error {
 	if dir == "" || backend == "" {
 		return errors.New("UCBI_BENCH_DATA and UCBI_BENCH_BACKEND must be set")
 	}
-	if p := os.Getenv("UCBI_BENCH_CPUPROFILE"); p != "" {
-		f, err := os.Create(p)
-		if err != nil {
-			return err
-		}
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return err
-		}
-		defer pprof.StopCPUProfile()
+	stop, err := startProfile()
+	if err != nil {
+		return err
 	}
+	defer stop()
 	db, err := store.Open(dir)
 	if err != nil {
 		return err
@@ -106,6 +109,23 @@ func roleConsole() error {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	return srv.Shutdown(ctx)
+}
+
+// startProfile starts a CPU profile into $UCBI_BENCH_CPUPROFILE when it is set; stop ends it.
+func startProfile() (stop func(), err error) {
+	p := os.Getenv("UCBI_BENCH_CPUPROFILE")
+	if p == "" {
+		return func() {}, nil
+	}
+	f, err := os.Create(p)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
 }
 
 // roleProxy is the bare proxy: the simplest forwarding a person could write, holding the
@@ -141,6 +161,7 @@ type child struct {
 	cmd   *exec.Cmd
 	stdin io.WriteCloser
 	addrs []string
+	lines chan string // the lines it prints after READY (answers to commands)
 	done  chan error
 }
 
@@ -164,7 +185,7 @@ func startChild(role string, env []string) (*child, error) {
 	if err := cmd.Start(); err != nil {
 		return nil, err
 	}
-	c := &child{role: role, cmd: cmd, stdin: stdin, done: make(chan error, 1)}
+	c := &child{role: role, cmd: cmd, stdin: stdin, lines: make(chan string, 64), done: make(chan error, 1)}
 	ready := make(chan []string, 1)
 	go func() {
 		sc := bufio.NewScanner(stdout)
@@ -172,6 +193,12 @@ func startChild(role string, env []string) (*child, error) {
 			if f := strings.Fields(sc.Text()); len(f) > 1 && f[0] == "READY" {
 				ready <- f[1:]
 				break
+			}
+		}
+		for sc.Scan() {
+			select {
+			case c.lines <- sc.Text():
+			default: // nobody asked: dropped
 			}
 		}
 		_, _ = io.Copy(io.Discard, stdout)
@@ -186,6 +213,32 @@ func startChild(role string, env []string) (*child, error) {
 		_ = cmd.Process.Kill()
 		<-c.done
 		return nil, fmt.Errorf("the %s process was not ready within 30 s", role)
+	}
+}
+
+// command sends one command line to the child and returns the fields of its answer, waiting at
+// most timeout; an answer starting with ERR is an error.
+func (c *child) command(line string, timeout time.Duration) ([]string, error) {
+	if _, err := io.WriteString(c.stdin, line+"\n"); err != nil {
+		return nil, fmt.Errorf("%s: %q: %w", c.role, line, err)
+	}
+	return c.answer(line, timeout)
+}
+
+// answer waits for the child's next line.
+func (c *child) answer(line string, timeout time.Duration) ([]string, error) {
+	select {
+	case a := <-c.lines:
+		f := strings.Fields(a)
+		if len(f) == 0 || f[0] == "ERR" {
+			return nil, fmt.Errorf("%s: %q: %s", c.role, line, a)
+		}
+		return f, nil
+	case err := <-c.done:
+		c.done <- err
+		return nil, fmt.Errorf("%s: %q: the process ended: %v", c.role, line, err)
+	case <-time.After(timeout):
+		return nil, fmt.Errorf("%s: %q: no answer within %s", c.role, line, timeout)
 	}
 }
 
