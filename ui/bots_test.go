@@ -15,6 +15,7 @@ func TestBotsAddMaskRemove(t *testing.T) {
 	s := r.e.screen("endpoint").(*endpointScreen)
 	p := s.bots
 	r.wait("bots.loaded")
+	r.ui(func() { s.tabs.SelectIndex(3) }) // Bots
 
 	const token = "bot-token-secret-42"
 	r.typeIn(p.id, "koishi")

@@ -625,9 +625,10 @@ func (s *endpointScreen) openCall(c endpoint.CallLog) {
 	s.e.run("endpoint.opencall", func() func() {
 		rows, err := st.HistoryPage(0, 200, store.HistoryFilter{Source: c.Source, Action: c.Action})
 		var found *core.HistoryRecord
-		from := c.Time.Add(-c.Latency - 2*time.Second)
+		// The row is written during the call; the log's time may be its start or its end.
+		from, to := c.Time.Add(-c.Latency-2*time.Second), c.Time.Add(c.Latency+2*time.Second)
 		for i := range rows {
-			if !rows[i].Time.After(c.Time) && !rows[i].Time.Before(from) {
+			if !rows[i].Time.After(to) && !rows[i].Time.Before(from) {
 				found = &rows[i]
 				break
 			}
@@ -639,10 +640,7 @@ func (s *endpointScreen) openCall(c endpoint.CallLog) {
 			case found == nil:
 				s.setNotice(L("No history row matches this call (it may have been refused before it ran)."))
 			default:
-				s.e.openScreen("history")
-				if hs, ok := s.e.screen("history").(*historyScreen); ok {
-					hs.showDetail(found)
-				}
+				s.showCallDetail(*found)
 			}
 		}
 	})

@@ -140,6 +140,7 @@ func newSourcesScreen(e *env) *sourcesScreen {
 	s.newForm()
 	s.via.OnChanged = func(string) { s.viaChanged() }
 	s.events.OnChanged = func(string) { s.relayoutForm() }
+	s.id.OnChanged = func(string) { s.updateHints() }
 	e.listen(topicSources, s.load)
 	e.listen(topicSourceStatus, s.statusChanged)
 	s.load()
@@ -215,11 +216,7 @@ func (s *sourcesScreen) linkCode() string {
 // hints.
 func (s *sourcesScreen) relayoutForm() {
 	via, link := s.via.Selected, s.linkCode()
-	h := sourceHintsFor(via, link, s.e.ep.set.Listen, strings.TrimSpace(s.id.Text))
-	s.viaHint.SetText(h.via)
-	s.urlHint.SetText(h.url)
-	s.tokenHint.SetText(h.token)
-	s.linkHint.SetText(h.link)
+	s.updateHints()
 	items := []*widget.FormItem{
 		widget.NewFormItem(L("ID"), s.id),
 		widget.NewFormItem(L("Via"), withHint(s.via, s.viaHint)),
@@ -250,6 +247,16 @@ func (s *sourcesScreen) relayoutForm() {
 		widget.NewFormItem("", s.isDefault))
 	s.formBox.Objects = []fyne.CanvasObject{widget.NewForm(items...)}
 	s.formBox.Refresh()
+}
+
+// updateHints says where each value comes from for the chosen via and link (and the id, which
+// the backend's report URL names).
+func (s *sourcesScreen) updateHints() {
+	h := sourceHintsFor(s.via.Selected, s.linkCode(), s.e.ep.set.Listen, strings.TrimSpace(s.id.Text))
+	s.viaHint.SetText(h.via)
+	s.urlHint.SetText(h.url)
+	s.tokenHint.SetText(h.token)
+	s.linkHint.SetText(h.link)
 }
 
 // load reads the sources (off the UI goroutine), then has their status checked.
