@@ -10,6 +10,7 @@ import (
 
 	"ucbi-console/assets"
 	"ucbi-console/cli"
+	"ucbi-console/core"
 	"ucbi-console/core/endpoint"
 	"ucbi-console/ui"
 )
@@ -18,6 +19,7 @@ import (
 var version = appVersion()
 
 func main() {
+	cli.Version = version
 	os.Exit(cli.Run(os.Args[1:], os.Stdout, os.Stderr, runGUI))
 }
 
@@ -26,14 +28,32 @@ func runGUI(env *cli.Env) error {
 	if err := checkDisplay(); err != nil {
 		return err
 	}
+	// The console's event half and bots run while the window is open (core/server, as serve
+	// runs them); the app's endpoint gets their doors.
+	set, err := env.DB.EndpointSettings()
+	if err != nil {
+		return err
+	}
+	rt, err := cli.StartRuntime(env, set, nil)
+	if err != nil {
+		return err
+	}
+	defer rt.Close()
 	a := app.NewWithID("io.github.ucbi.console")
 	a.SetIcon(fyne.NewStaticResource("icon.png", assets.IconPNG))
 	w := ui.Create(a, ui.Deps{
 		Store:            env.DB,
 		Dispatcher:       env.Dispatcher,
 		EndpointDefaults: endpoint.Options{Listen: endpoint.DefaultListen, Root: "/"},
-		DataDir:          env.DataDir,
-		Version:          version,
+		NewEndpoint: func(_ *core.Dispatcher, o endpoint.Options) (ui.Endpoint, error) {
+			srv, err := rt.NewEndpoint(o)
+			if err != nil {
+				return nil, err
+			}
+			return srv, nil
+		},
+		DataDir: env.DataDir,
+		Version: version,
 	})
 	w.ShowAndRun()
 	return nil

@@ -12,19 +12,17 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
-	"syscall"
 	"text/tabwriter"
 	"time"
 
 	"ucbi-console/core"
 	"ucbi-console/core/ark"
-	"ucbi-console/core/endpoint"
 	"ucbi-console/core/onebot"
+	"ucbi-console/core/server"
 	"ucbi-console/store"
 )
 
@@ -48,7 +46,7 @@ func OpenEnv(dataDir string) (*Env, error) {
 // NewDispatcher builds a dispatcher over a store with every adapter the console speaks.
 func NewDispatcher(db *store.DB) *core.Dispatcher {
 	d := core.NewDispatcher(db, db, db)
-	d.Register(onebot.Via, onebot.Factory)
+	server.Register(d)
 	return d
 }
 
@@ -71,13 +69,24 @@ type GUIFunc func(*Env) error
 
 const usage = `usage:
   ucbi-console                                  open the desktop app
+  ucbi-console demo                             start the built-in demo open layer, add it as source "demo", open the app
   ucbi-console serve [--listen 127.0.0.1:5800] [--root /] [--token T] [--rate N] [--allow-origin O]
-  ucbi-console source add --id ID --via coolq-http-api --url URL [--token T] [--flavor napcat|go-cqhttp|lagrange|llonebot|generic] [--default]
+                     [--post-url URL]... [--post-secret S] [--metrics]
+  ucbi-console source add --id ID [--via coolq-http-api|mojo-weixin-openwx|onebot-12] [--url URL] [--token T]
+                     [--events none|ws|ws-reverse|http-post|sse|poll] [--ws-url URL] [--secret S] [--self-id N]
+                     [--platform P] [--flavor napcat|go-cqhttp|lagrange|llonebot|generic] [--default]
   ucbi-console source list | source remove ID | source test ID
+  ucbi-console bot add --id ID [--source SRC] (--mode ws | --mode ws-reverse --url WS_URL | --mode http-post --url URL) [--token T] [--secret S]
+  ucbi-console bot list | bot remove ID
+  ucbi-console events [--limit N] [--json] [--follow]
   ucbi-console history [--limit N] [--json]
   ucbi-console ark --source ID (--group N | --user N | --phone P) [--json]
+  ucbi-console --version
 every command takes --data DIR (default $UCBI_CONSOLE_DATA, else the user config dir)
 `
+
+// Version is the program's version, printed by --version (main sets it from FyneApp.toml).
+var Version = "dev"
 
 // Run runs one command line and returns the process exit code: 0 done, 1 failed, 2 usage.
 func Run(args []string, stdout, stderr io.Writer, gui GUIFunc) int {
@@ -138,6 +147,10 @@ func parse(fs *flag.FlagSet, args []string) ([]string, error) {
 
 func (c *command) run(args []string, gui GUIFunc) error {
 	c.dataDir = DefaultDataDir()
+	if len(args) > 0 && (args[0] == "--version" || args[0] == "-version") {
+		fmt.Fprintf(c.stdout, "ucbi-console %s\n", Version)
+		return nil
+	}
 	// Global flags (only --data) may come before the subcommand.
 	top := c.flags("ucbi-console")
 	if err := top.Parse(args); err != nil {
@@ -167,6 +180,12 @@ func (c *command) run(args []string, gui GUIFunc) error {
 		return c.history(args[1:])
 	case "ark":
 		return c.ark(args[1:])
+	case "bot", "bots":
+		return c.bot(args[1:])
+	case "events":
+		return c.events(args[1:])
+	case "demo":
+		return c.demo(args[1:], gui)
 	case "help", "-h", "--help":
 		return flag.ErrHelp
 	}
@@ -174,95 +193,6 @@ func (c *command) run(args []string, gui GUIFunc) error {
 }
 
 func (c *command) open() (*Env, error) { return OpenEnv(c.dataDir) }
-
-func (c *command) serve(args []string) error {
-	fs := c.flags("serve")
-	// Each flag overrides the stored setting only when given (serveOptions).
-	fs.String("listen", endpoint.DefaultListen, "address to listen on")
-	fs.String("root", "/", "path of the UCBI API")
-	fs.String("token", "", "token bots must send (default $UCBI_CONSOLE_TOKEN, else the stored one)")
-	fs.Float64("rate", 0, "calls per second allowed per token (0 = no limit)")
-	var origins multiFlag
-	fs.Var(&origins, "allow-origin", "origin allowed by CORS (repeatable)")
-	pos, err := parse(fs, args)
-	if err != nil {
-		return err
-	}
-	if len(pos) > 0 {
-		return usagef("serve takes no arguments, got %q", pos[0])
-	}
-	env, err := c.open()
-	if err != nil {
-		return err
-	}
-	defer env.Close()
-	opts, err := serveOptions(env.DB, fs)
-	if err != nil {
-		return err
-	}
-	opts.Log = lockedWriter(c.stdout)
-	srv, err := endpoint.New(env.Dispatcher, opts)
-	if err != nil {
-		return err
-	}
-	if err := srv.Start(); err != nil {
-		return err
-	}
-	sources, _ := env.DB.Sources()
-	fmt.Fprintf(c.stdout, "ucbi-console serving on http://%s (UCBI: POST %s; OneBot 11: POST /<action>; POST /ArkSharePeer) — %d message source(s), data in %s\n",
-		srv.Addr(), opts.Root, len(sources), env.DataDir)
-	sig := make(chan os.Signal, 1)
-	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM)
-	defer signal.Stop(sig)
-	stopped := make(chan struct{})
-	go func() { srv.Wait(); close(stopped) }()
-	select {
-	case s := <-sig:
-		fmt.Fprintf(c.stdout, "received %v: finishing in-flight calls\n", s)
-	case <-stopped:
-		return errors.New("the endpoint stopped unexpectedly")
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	if err := srv.Shutdown(ctx); err != nil {
-		return fmt.Errorf("shutdown: %v", err)
-	}
-	fmt.Fprintln(c.stdout, "stopped")
-	return nil
-}
-
-// serveOptions are the endpoint's options for serve: the stored settings (the GUI edits them),
-// then $UCBI_CONSOLE_TOKEN for the token, then every flag given on the command line.
-func serveOptions(db *store.DB, fs *flag.FlagSet) (endpoint.Options, error) {
-	set, err := db.EndpointSettings()
-	if err != nil {
-		return endpoint.Options{}, err
-	}
-	if t := os.Getenv("UCBI_CONSOLE_TOKEN"); t != "" {
-		set.Token = t
-	}
-	fs.Visit(func(f *flag.Flag) {
-		switch f.Name {
-		case "listen":
-			set.Listen = f.Value.String()
-		case "root":
-			set.Root = f.Value.String()
-		case "token":
-			set.Token = f.Value.String()
-		case "rate":
-			set.Rate = f.Value.(flag.Getter).Get().(float64)
-		case "allow-origin":
-			set.AllowOrigins = []string(*f.Value.(*multiFlag))
-		}
-	})
-	if set.Listen == "" {
-		set.Listen = endpoint.DefaultListen
-	}
-	if set.Root == "" {
-		set.Root = "/"
-	}
-	return endpoint.Options{Listen: set.Listen, Root: set.Root, Token: set.Token, RateLimit: set.Rate, AllowOrigins: set.AllowOrigins}, nil
-}
 
 type multiFlag []string
 
@@ -290,12 +220,17 @@ func (c *command) sourceAdd(args []string) error {
 	fs := c.flags("source add")
 	var s core.Source
 	fs.StringVar(&s.ID, "id", "", "source id")
-	fs.StringVar(&s.Via, "via", onebot.Via, "open layer")
+	fs.StringVar(&s.Via, "via", onebot.Via, "open layer: coolq-http-api, mojo-weixin-openwx or onebot-12")
 	fs.StringVar(&s.URL, "url", "", "open layer's HTTP API URL")
 	fs.StringVar(&s.Token, "token", "", "open layer's access token")
-	fs.StringVar(&s.Flavor, "flavor", "generic", "napcat, go-cqhttp, lagrange, llonebot or generic")
+	fs.StringVar(&s.Flavor, "flavor", "", "napcat, go-cqhttp, lagrange, llonebot or generic (coolq-http-api)")
 	fs.BoolVar(&s.Default, "default", false, "make this the default source")
 	fs.IntVar(&s.TimeoutMS, "timeout-ms", 0, "backend timeout in ms (default 10000)")
+	fs.StringVar(&s.Events, "events", core.LinkNone, "event link: none, ws, ws-reverse, http-post, sse or poll")
+	fs.StringVar(&s.WSURL, "ws-url", "", "open layer's WebSocket server (--events ws); with no --url, actions go over it")
+	fs.StringVar(&s.Secret, "secret", "", "checks X-Signature on events the open layer POSTs (--events http-post)")
+	fs.StringVar(&s.SelfID, "self-id", "", "the account's id (matches a reverse WebSocket's X-Self-ID)")
+	fs.StringVar(&s.Platform, "platform", "", "the account's platform (qq unless said; wechat for Openwx)")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -303,8 +238,8 @@ func (c *command) sourceAdd(args []string) error {
 	if len(pos) > 0 {
 		return usagef("source add takes flags only, got %q", pos[0])
 	}
-	if s.ID == "" || s.URL == "" {
-		return usagef("source add needs --id and --url")
+	if err := checkSourceFlags(&s); err != nil {
+		return err
 	}
 	env, err := c.open()
 	if err != nil {
@@ -317,9 +252,59 @@ func (c *command) sourceAdd(args []string) error {
 	if err := env.DB.PutSource(s); err != nil {
 		return err
 	}
-	fmt.Fprintf(c.stdout, "saved source %s: %s %s (flavor %s%s%s)\n", s.ID, s.Via, s.ShownURL(), s.Flavor,
+	fmt.Fprintf(c.stdout, "saved source %s: %s %s (%s%s%s)\n", s.ID, s.Via, shownActions(s), describeLink(s),
 		map[bool]string{true: ", default"}[s.Default], tokenNote(s.Token))
 	return nil
+}
+
+// checkSourceFlags applies source add's own rules before the source's: an id, a known event
+// link, --ws-url with --events ws, and a way to take actions (--url, or a WebSocket link).
+func checkSourceFlags(s *core.Source) error {
+	if s.ID == "" {
+		return usagef("source add needs --id")
+	}
+	switch s.Events {
+	case core.LinkNone, core.LinkWS, core.LinkWSReverse, core.LinkHTTPPost, core.LinkSSE, core.LinkPoll:
+	default:
+		return usagef("--events must be none, ws, ws-reverse, http-post, sse or poll, not %q", s.Events)
+	}
+	if s.Events == core.LinkNone {
+		s.Events = ""
+	}
+	if s.Events == core.LinkWS && s.WSURL == "" {
+		return usagef("--events ws needs --ws-url (the open layer's WebSocket server, e.g. ws://127.0.0.1:3001)")
+	}
+	if s.WSURL != "" && s.Events == "" {
+		s.Events = core.LinkWS // --ws-url alone: that is the link
+	}
+	if s.URL == "" && s.WSURL == "" && s.Events != core.LinkWSReverse {
+		return usagef("source add needs --url (or --ws-url, or --events ws-reverse, for actions over a WebSocket)")
+	}
+	if s.Via == onebot.Via && s.Flavor == "" {
+		s.Flavor = "generic"
+	}
+	return nil
+}
+
+// shownActions says where a source's actions go.
+func shownActions(s core.Source) string {
+	if strings.TrimSpace(s.URL) == "" {
+		return "(actions over the WebSocket)"
+	}
+	return s.ShownURL()
+}
+
+// describeLink names a source's event link (and flavor).
+func describeLink(s core.Source) string {
+	link := s.Events
+	if link == "" {
+		link = core.LinkNone
+	}
+	out := "events " + link
+	if s.Flavor != "" {
+		out = "flavor " + s.Flavor + ", " + out
+	}
+	return out
 }
 
 func tokenNote(tok string) string {
@@ -347,6 +332,7 @@ func (c *command) sourceList(args []string) error {
 	if *asJSON {
 		for i := range sources {
 			sources[i].Token = core.MaskedToken(sources[i].Token)
+			sources[i].Secret = core.MaskedToken(sources[i].Secret)
 		}
 		return json.NewEncoder(c.stdout).Encode(sources)
 	}
@@ -355,35 +341,47 @@ func (c *command) sourceList(args []string) error {
 		return nil
 	}
 	tw := tabwriter.NewWriter(c.stdout, 2, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tVIA\tURL\tFLAVOR\tDEFAULT\tTOKEN")
+	fmt.Fprintln(tw, "ID\tVIA\tURL\tFLAVOR\tEVENTS\tDEFAULT\tTOKEN")
 	for _, s := range sources {
 		def := ""
 		if s.Default {
 			def = "yes"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", s.ID, s.Via, s.ShownURL(), s.Flavor, def, core.MaskedToken(s.Token))
+		link := s.Events
+		if link == "" {
+			link = core.LinkNone
+		}
+		if link == core.LinkWS {
+			link += " " + core.Source{URL: s.WSURL}.ShownURL()
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", s.ID, s.Via, shownActions(s), s.Flavor, link, def, core.MaskedToken(s.Token))
 	}
 	return tw.Flush()
 }
 
 func (c *command) sourceRemove(args []string) error {
-	fs := c.flags("source remove")
+	return c.removeByID(args, "source", func(db *store.DB, id string) error { return db.DeleteSource(id) })
+}
+
+// removeByID is `source remove ID` and `bot remove ID`: one id, removed from the store.
+func (c *command) removeByID(args []string, what string, remove func(*store.DB, string) error) error {
+	fs := c.flags(what + " remove")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
 	}
 	if len(pos) != 1 {
-		return usagef("source remove takes one source id")
+		return usagef("%s remove takes one %s id", what, what)
 	}
 	env, err := c.open()
 	if err != nil {
 		return err
 	}
 	defer env.Close()
-	if err := env.DB.DeleteSource(pos[0]); err != nil {
+	if err := remove(env.DB, pos[0]); err != nil {
 		return err
 	}
-	fmt.Fprintf(c.stdout, "removed source %s\n", pos[0])
+	fmt.Fprintf(c.stdout, "removed %s %s\n", what, pos[0])
 	return nil
 }
 

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -44,6 +45,11 @@ type Dispatcher struct {
 	ProbeTTL     time.Duration
 	ProbeTimeout time.Duration
 
+	// observer hears every history row once it is written (metrics); live answers whether a
+	// source's event link is up (^get_available_contexts prefers it to a probe).
+	observer atomic.Pointer[func(*HistoryRecord)]
+	live     atomic.Pointer[func(sourceID string) (up, known bool)]
+
 	// background counts calls still running after their door answered (ForwardLater).
 	background sync.WaitGroup
 }
@@ -72,11 +78,40 @@ func NewDispatcher(sources SourceStore, history HistorySink, cards CardSink) *Di
 	}
 }
 
-// Register makes an adapter available for a via.
+// Register makes an adapter available for a via. Registering a via again replaces its factory
+// and drops the adapters the old one built (the running console swaps in adapters that can use
+// the sources' WebSocket links).
 func (d *Dispatcher) Register(via string, f AdapterFactory) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	d.factories[via] = f
+	for id, e := range d.adapters {
+		if e.src.Via == via {
+			delete(d.adapters, id)
+		}
+	}
+}
+
+// ObserveHistory makes fn hear every history row the dispatcher writes, after it is written
+// (from the caller's goroutine: fn must be quick). nil stops it. Metrics count calls this way,
+// so their figures cannot disagree with History.
+func (d *Dispatcher) ObserveHistory(fn func(*HistoryRecord)) {
+	if fn == nil {
+		d.observer.Store(nil)
+		return
+	}
+	d.observer.Store(&fn)
+}
+
+// UseLiveState makes ^get_available_contexts ask fn first: a source whose event link state is
+// known (up or down) is available when its link is up, without a probe; an unknown one is
+// probed as before. nil goes back to probing only.
+func (d *Dispatcher) UseLiveState(fn func(sourceID string) (up, known bool)) {
+	if fn == nil {
+		d.live.Store(nil)
+		return
+	}
+	d.live.Store(&fn)
 }
 
 // Vias lists the open layers this dispatcher speaks, sorted.
@@ -283,13 +318,24 @@ func (d *Dispatcher) contexts(ctx context.Context, onlyAvailable bool) ([]Contex
 	return out, nil
 }
 
-// Probe tells, for each source, whether it answered get_login_info recently. Probes run
+// Probe tells, for each source, whether it is available: its event link is up, when the live
+// state (UseLiveState) knows it, else it answered get_login_info recently. Probes run
 // concurrently, are bounded by ProbeTimeout and cached for ProbeTTL.
 func (d *Dispatcher) Probe(ctx context.Context, sources []Source) []bool {
 	out := make([]bool, len(sources))
 	var wg sync.WaitGroup
 	now := time.Now()
+	var live func(string) (bool, bool)
+	if p := d.live.Load(); p != nil {
+		live = *p
+	}
 	for i, s := range sources {
+		if live != nil {
+			if up, known := live(s.ID); known {
+				out[i] = up
+				continue
+			}
+		}
 		d.mu.Lock()
 		p, ok := d.probes[s.ID]
 		d.mu.Unlock()

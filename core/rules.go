@@ -110,7 +110,8 @@ func IsDigits(s string) bool {
 const MaxSourceID = 64
 
 // ValidateSource checks what every message source must have, whatever its open layer: an id
-// that can sit in a URL path (/s/{source}/…) and a history row, a via and a URL. Its messages
+// that can sit in a URL path (/s/{source}/…) and a history row, a via and a URL — or, for a
+// source whose actions go over its WebSocket event link, a ws_url or a ws-reverse link. Its messages
 // never include the token or the URL. Dispatcher.ValidateSource adds the adapter's own checks.
 func ValidateSource(s Source) error {
 	switch {
@@ -126,7 +127,8 @@ func ValidateSource(s Source) error {
 		return Fail(CodeBadParam, "source.id_slash", "id", "id", s.ID)
 	case strings.TrimSpace(s.Via) == "":
 		return Fail(CodeMissingParam, "source.via_missing", "via", "id", s.ID)
-	case strings.TrimSpace(s.URL) == "":
+	case strings.TrimSpace(s.URL) == "" && strings.TrimSpace(s.WSURL) == "" && s.Events != LinkWSReverse:
+		// Without an HTTP URL, actions go over the WebSocket (its ws_url, or the reverse link).
 		return Fail(CodeMissingParam, "source.url_missing", "url", "id", s.ID)
 	}
 	return nil

@@ -150,8 +150,11 @@ func (r *HistoryRecord) finish(data any, err error) {
 	}
 }
 
-// record writes a history row (no-op without a history sink).
+// record writes a history row (no-op without a history sink) and tells the observer.
 func (d *Dispatcher) record(rec *HistoryRecord) error {
+	if obs := d.observer.Load(); obs != nil {
+		defer (*obs)(rec)
+	}
 	if d.history == nil {
 		return nil
 	}

@@ -61,6 +61,9 @@ type Mount struct {
 	Public bool
 	// Origin names the door in the log line ("onebot-ws", "events"…).
 	Origin string
+	// Match, when set, picks the requests the mount takes (e.g. only WebSocket upgrades on
+	// GET /): the others are served as if the mount were not there.
+	Match func(*http.Request) bool
 }
 
 // DefaultListen is where the endpoint listens when nothing else is said: loopback only.

@@ -39,6 +39,9 @@ func TestMounts(t *testing.T) {
 		{Pattern: "GET /{$}", Handler: say("ws-root"), Origin: "onebot-ws"},
 		{Pattern: "GET /api", Handler: say("ws-api"), Origin: "onebot-ws"},
 		{Pattern: "POST /report/{source}", Handler: say("report"), Public: true, Origin: "report"},
+		// Match: only requests marked "upgrade" take the mount; the rest reach the proxy.
+		{Pattern: "GET /event", Handler: say("ws-event"), Public: true, Origin: "onebot-ws",
+			Match: func(r *http.Request) bool { return r.URL.Query().Get("m") == "1" }},
 	}})
 	if err != nil {
 		t.Fatal(err)
@@ -71,6 +74,9 @@ func TestMounts(t *testing.T) {
 		{"GET", "/get_login_info", "", true, 200, `"retcode":0`},
 		{"POST", "/report/napcat", "{}", false, 200, "report"},
 		{"GET", "/report/napcat", "", true, 404, "no route"}, // another method: not the mount
+		{"GET", "/event?m=1", "", false, 200, "ws-event"},
+		{"GET", "/event", "", false, 401, "a token is required"}, // not matched: the proxy's route, its auth
+		{"GET", "/event", "", true, 200, "不支持的Api event"},        // …and its answer (NapCat has no action "event")
 	}
 	for _, c := range cases {
 		status, body := do(c.method, c.path, c.body, c.auth)

@@ -73,15 +73,46 @@ func state(r *http.Request) *callState {
 	return st
 }
 
-// routes builds the mux: the UCBI root, /ArkSharePeer, the OneBot proxy, the mounts, and a
-// catch-all that says there is no such route.
+// routes builds the mux: the endpoint's own routes and the mounts.
 func (s *Server) routes() (h http.Handler, err error) {
-	mux := http.NewServeMux()
 	defer func() {
 		if v := recover(); v != nil { // ServeMux panics on a bad or conflicting pattern
 			h, err = nil, fmt.Errorf("endpoint routes: %v", v)
 		}
 	}()
+	// base has the endpoint's own routes; mux adds the mounts. A mount's Match sends what it
+	// does not take to base, so a mount can share a path with a route.
+	base, mux := http.NewServeMux(), http.NewServeMux()
+	s.ownRoutes(base)
+	s.ownRoutes(mux)
+	for _, m := range s.opts.Mounts {
+		origin := m.Origin
+		if origin == "" {
+			origin = "mount"
+		}
+		handler := s.chain(door{origin: origin, format: formatUCBI, public: m.Public}, m.Handler)
+		if m.Match != nil {
+			handler = matched(m.Match, handler, base)
+		}
+		mux.Handle(m.Pattern, handler)
+	}
+	return s.logged(mux), nil
+}
+
+// matched serves the requests match takes with h, the others with otherwise.
+func matched(match func(*http.Request) bool, h, otherwise http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if match(r) {
+			h.ServeHTTP(w, r)
+			return
+		}
+		otherwise.ServeHTTP(w, r)
+	})
+}
+
+// ownRoutes registers the UCBI root, /ArkSharePeer, the OneBot proxy and a catch-all that says
+// there is no such route.
+func (s *Server) ownRoutes(mux *http.ServeMux) {
 	ucbi := door{origin: core.OriginUCBI, methods: []string{http.MethodPost}, format: formatUCBI}
 	seed := door{origin: core.OriginOneBot, methods: []string{http.MethodPost}, format: formatSeed}
 	proxy := door{origin: core.OriginOneBot, methods: []string{http.MethodGet, http.MethodPost}, format: formatOneBot}
@@ -98,15 +129,7 @@ func (s *Server) routes() (h http.Handler, err error) {
 	for _, p := range []string{"/{action}", "/{action}/{$}", "/s/{source}/{action}", "/s/{source}/{action}/{$}"} {
 		mux.Handle(p, s.chain(proxy, http.HandlerFunc(s.serveOneBot)))
 	}
-	for _, m := range s.opts.Mounts {
-		origin := m.Origin
-		if origin == "" {
-			origin = "mount"
-		}
-		mux.Handle(m.Pattern, s.chain(door{origin: origin, format: formatUCBI, public: m.Public}, m.Handler))
-	}
 	mux.Handle("/", s.chain(door{origin: core.OriginOneBot, format: formatOneBot, public: true}, http.HandlerFunc(s.noRoute)))
-	return s.logged(mux), nil
 }
 
 // noRoute answers a path no route serves.
@@ -151,7 +174,9 @@ func (s *Server) logCall(w http.ResponseWriter, rw *statusWriter, st *callState)
 	}
 	// The reply leaves before the log line is written: a slow log (a piped stdout) must not
 	// hold every caller's answer.
-	if f, ok := w.(http.Flusher); ok && rw.wrote {
+	// Not after a WebSocket upgrade: the connection was hijacked, there is nothing to flush
+	// (net/http panics on a hijacked connection's Flush).
+	if f, ok := w.(http.Flusher); ok && rw.wrote && rw.status != http.StatusSwitchingProtocols {
 		f.Flush()
 	}
 	if s.opts.Log != nil {

@@ -39,6 +39,9 @@ type Adapter struct {
 	flavor string
 	ep     adapterkit.Endpoint // base URL, its query (never shown), the shown form, redaction
 	client *resty.Client
+	// caller, when set, carries every action instead of HTTP: a source with no HTTP URL whose
+	// only link is a WebSocket (ws or ws-reverse) takes its actions over that socket.
+	caller Caller
 
 	arkAction atomic.Int32 // index into arkActions of the name that worked last
 }
@@ -73,11 +76,45 @@ func New(src core.Source) (*Adapter, error) {
 		return nil, core.Errorf(core.CodeBadParam, "source %q: flavor %q is not one of %s",
 			src.ID, src.Flavor, strings.Join(Flavors, ", "))
 	}
+	if strings.TrimSpace(src.URL) == "" && ActionsOverWebSocket(src) {
+		// No HTTP API: actions go over the event link's WebSocket once one is attached
+		// (NewWithCaller); until then every call says so.
+		return &Adapter{src: src, flavor: flavor, caller: noLink{src.ID}}, nil
+	}
 	ep, err := adapterkit.Parse(src)
 	if err != nil {
 		return nil, err
 	}
 	return &Adapter{src: src, flavor: flavor, ep: ep, client: adapterkit.NewClient(src, src.Timeout())}, nil
+}
+
+// ActionsOverWebSocket reports whether a source takes its actions over its event link's
+// WebSocket: it has no HTTP URL and its link is one (ws with a ws_url, or ws-reverse).
+func ActionsOverWebSocket(src core.Source) bool {
+	if strings.TrimSpace(src.URL) != "" {
+		return false
+	}
+	return (src.Events == core.LinkWS && strings.TrimSpace(src.WSURL) != "") || src.Events == core.LinkWSReverse
+}
+
+// NewWithCaller builds the adapter of a source whose actions go over c (a WebSocket link's
+// caller) instead of HTTP. It is for sources ActionsOverWebSocket says so of; others keep HTTP.
+func NewWithCaller(src core.Source, c Caller) (*Adapter, error) {
+	a, err := New(src)
+	if err != nil {
+		return nil, err
+	}
+	if a.caller != nil && c != nil {
+		a.caller = c
+	}
+	return a, nil
+}
+
+// noLink is the caller of a WebSocket-only source before any link is attached.
+type noLink struct{ id string }
+
+func (n noLink) Call(context.Context, string, json.RawMessage) ([]byte, error) {
+	return nil, core.Errorf(core.CodeBackendDown, "message source %q takes actions over its WebSocket link, which is not running here (start the endpoint or serve)", n.id)
 }
 
 // Source is the source this adapter was built for.
@@ -107,6 +144,9 @@ func (a *Adapter) post(ctx context.Context, action string, body []byte) (int, []
 	ctx, err := a.checkCall(ctx, action)
 	if err != nil {
 		return 0, nil, err
+	}
+	if a.caller != nil {
+		return a.callOver(ctx, action, body)
 	}
 	start := time.Now()
 	resp, err := a.client.R().
@@ -166,6 +206,9 @@ func (a *Adapter) forward(ctx context.Context, action string, body []byte) (int,
 	if err != nil {
 		return 0, nil, err
 	}
+	if a.caller != nil {
+		return a.callOver(ctx, action, body)
+	}
 	start := time.Now()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, a.ep.URL("/"+action), bytes.NewReader(body))
 	if err != nil {
@@ -189,6 +232,34 @@ func (a *Adapter) forward(ctx context.Context, action string, body []byte) (int,
 		return 0, nil, core.Errorf(core.CodeBackendBadReply, "the backend's reply is larger than %d MiB (POST %s/%s)", MaxReplyBytes>>20, a.ep.Shown, action)
 	}
 	return resp.StatusCode, reply, nil
+}
+
+// callOver runs one action over the WebSocket caller: the reply frame is the envelope an HTTP
+// 200 would carry.
+func (a *Adapter) callOver(ctx context.Context, action string, body []byte) (int, []byte, error) {
+	reply, err := a.caller.Call(ctx, action, body)
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, withoutEcho(reply), nil
+}
+
+// withoutEcho drops the echo the WebSocket caller matched its reply by (its own, never the
+// bot's): the door then puts its caller's echo back, as it does for an HTTP reply.
+func withoutEcho(frame []byte) []byte {
+	var env map[string]json.RawMessage
+	if json.Unmarshal(frame, &env) != nil {
+		return frame
+	}
+	if _, ok := env["echo"]; !ok {
+		return frame
+	}
+	delete(env, "echo")
+	out, err := json.Marshal(env)
+	if err != nil {
+		return frame
+	}
+	return out
 }
 
 // GetLoginInfo asks get_login_info: the account's id (as user_id and user_tid) and nickname.
