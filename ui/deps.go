@@ -11,6 +11,7 @@ import (
 	"ucbi-console/core/endpoint"
 	"ucbi-console/core/events"
 	"ucbi-console/core/hub"
+	"ucbi-console/core/server"
 	"ucbi-console/store"
 )
 
@@ -194,27 +195,23 @@ func (f storeFeed) Subscribe(ctx context.Context, after uint64) (<-chan core.Sto
 	return f.rt.Subscribe(ctx, after)
 }
 
-// ServerRuntime is a Runtime over core/server's running parts (main.go fills it from
-// server.Runtime: Events.Intake, Hub, ReloadSources, ReloadBots, NewEndpoint).
-type ServerRuntime struct {
-	Intake        *events.Intake
-	Hub           *hub.Hub
-	Reload        func() error
-	Rebots        func() error
-	EndpointMaker func(endpoint.Options) (*endpoint.Server, error)
-}
+// ServerRuntime is the Runtime of a running core/server (main.go starts it, as serve does).
+func ServerRuntime(rt *server.Runtime) Runtime { return serverRuntime{rt} }
+
+type serverRuntime struct{ rt *server.Runtime }
 
 // feedBuffer is the hand-over between the intake's subscription and the window's event hub.
 const feedBuffer = 256
 
 // Subscribe follows the intake from after (its log first, then live), picking up again from
 // its cursor when the window fell behind, until ctx ends or the intake stops.
-func (s ServerRuntime) Subscribe(ctx context.Context, after uint64) (<-chan core.StoredEvent, error) {
+func (s serverRuntime) Subscribe(ctx context.Context, after uint64) (<-chan core.StoredEvent, error) {
+	in := s.rt.Events.Intake
 	out := make(chan core.StoredEvent, feedBuffer)
 	go func() {
 		defer close(out)
 		for {
-			sub := s.Intake.Subscribe("ui", events.SubscribeOptions{After: after})
+			sub := in.Subscribe("ui", events.SubscribeOptions{After: after})
 			err := func() error {
 				defer sub.Close()
 				for {
@@ -239,41 +236,14 @@ func (s ServerRuntime) Subscribe(ctx context.Context, after uint64) (<-chan core
 	return out, nil
 }
 
-func (s ServerRuntime) Live(id string) (bool, time.Time, bool) { return s.Intake.Live(id) }
+func (s serverRuntime) Live(id string) (bool, time.Time, bool) { return s.rt.Events.Intake.Live(id) }
+func (s serverRuntime) ReloadSources() error                   { return s.rt.ReloadSources() }
+func (s serverRuntime) Bots() []hub.BotState                   { return s.rt.Hub.Bots() }
+func (s serverRuntime) ReloadBots() error                      { return s.rt.ReloadBots() }
+func (s serverRuntime) DisconnectBot(id string) error          { return s.rt.Hub.Disconnect(id) }
 
-func (s ServerRuntime) ReloadSources() error {
-	if s.Reload == nil {
-		return nil
-	}
-	return s.Reload()
-}
-
-func (s ServerRuntime) Bots() []hub.BotState {
-	if s.Hub == nil {
-		return nil
-	}
-	return s.Hub.Bots()
-}
-
-func (s ServerRuntime) ReloadBots() error {
-	if s.Rebots == nil {
-		return nil
-	}
-	return s.Rebots()
-}
-
-func (s ServerRuntime) DisconnectBot(id string) error {
-	if s.Hub == nil {
-		return nil
-	}
-	return s.Hub.Disconnect(id)
-}
-
-func (s ServerRuntime) NewEndpoint(o endpoint.Options) (Endpoint, error) {
-	if s.EndpointMaker == nil {
-		return nil, errors.New("ui: ServerRuntime has no EndpointMaker")
-	}
-	srv, err := s.EndpointMaker(o)
+func (s serverRuntime) NewEndpoint(o endpoint.Options) (Endpoint, error) {
+	srv, err := s.rt.NewEndpoint(o)
 	if err != nil {
 		return nil, err
 	}

@@ -86,7 +86,7 @@ func create(a fyne.App, deps Deps, configure func(*env)) *env {
 	}
 	for _, src := range sources {
 		if isDemoSource(src) {
-			e.demo.start(nil) // the demo's source is stored: the demo runs again
+			e.demo.resume(src) // the demo's source is stored: the demo runs again
 		}
 	}
 	e.ep.autoStart()

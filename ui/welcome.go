@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/url"
 	"sync"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -139,6 +140,19 @@ func (d *demoRunner) start(done func(error)) {
 				done(err)
 			}
 		}
+	})
+}
+
+// resume starts the demo again for its stored source, unless something answers at its address
+// already (`ucbi-console demo` started one for this window).
+func (d *demoRunner) resume(src core.Source) {
+	d.e.run("demo.resume", func() func() {
+		u, _ := url.Parse(src.URL)
+		if c, err := net.DialTimeout("tcp", u.Host, 500*time.Millisecond); err == nil {
+			c.Close()
+			return nil
+		}
+		return func() { d.start(nil) }
 	})
 }
 
