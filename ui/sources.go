@@ -645,20 +645,22 @@ func (s *sourcesScreen) onTest() {
 	})
 }
 
-// sourceRow is one line of the sources list: the status dot, then id, via, where actions go,
-// the event link and its state, the token (masked).
+// sourceRow is one entry of the sources list, on two lines: the status dot, the id and how
+// it is (event link, up or down since when); below, where its actions go and its token (masked).
 type sourceRow struct {
 	widget.BaseWidget
-	dot  *canvas.Circle
-	cols *columns
-	box  *fyne.Container
+	dot   *canvas.Circle
+	top   *columns
+	below *columns
+	box   *fyne.Container
 }
 
 func newSourceRow() *sourceRow {
 	r := &sourceRow{dot: canvas.NewCircle(theme.Color(theme.ColorNameDisabled))}
-	r.cols = newColumns(110, 0, 150, 70).bold(0)
+	r.top = newColumns(130, 0).bold(0)
+	r.below = newColumns(0, 90)
 	dotBox := container.NewCenter(container.NewGridWrap(fyne.NewSize(12, 12), r.dot))
-	r.box = container.NewBorder(nil, nil, container.NewPadded(dotBox), nil, r.cols)
+	r.box = container.NewBorder(nil, nil, container.NewPadded(dotBox), nil, container.NewVBox(r.top, r.below))
 	r.ExtendBaseWidget(r)
 	return r
 }
@@ -674,21 +676,22 @@ func (r *sourceRow) set(src core.Source, st sourceState) {
 	if tok == "" {
 		tok = L("no token")
 	}
-	where := src.ShownURL()
+	where := src.Via + " · " + src.ShownURL()
 	if strings.TrimSpace(src.URL) == "" {
-		where = L("actions over the WebSocket")
+		where = src.Via + " · " + L("actions over the WebSocket")
 	}
-	r.cols.set(id, where, statusText(src, st), tok).importance(3, widget.LowImportance).show()
+	r.top.set(id, statusText(src, st)).show()
+	r.below.set(where, tok).importance(0, widget.LowImportance).importance(1, widget.LowImportance).show()
 	name := theme.ColorNameDisabled
 	switch st.status {
 	case statusUp:
 		name = theme.ColorNameSuccess
-		r.cols.importance(2, widget.MediumImportance)
+		r.top.importance(1, widget.MediumImportance)
 	case statusDown:
 		name = theme.ColorNameError
-		r.cols.importance(2, widget.DangerImportance)
+		r.top.importance(1, widget.DangerImportance)
 	default:
-		r.cols.importance(2, widget.LowImportance)
+		r.top.importance(1, widget.LowImportance)
 	}
 	r.dot.FillColor = theme.Color(name)
 	r.dot.Refresh()

@@ -55,7 +55,7 @@ func sourceHintsFor(via, link, listen, id string) sourceHints {
 	switch via {
 	case onebot.Via:
 		h.via = L("OneBot 11: NapCat, go-cqhttp, Lagrange, LLOneBot.")
-		h.url = L("Where the backend takes actions over HTTP — NapCat: Network → HTTP server (httpServers), port 3000 by default: http://127.0.0.1:3000. May stay empty with a WebSocket link: actions then go over it.")
+		h.url = L("Where the backend takes actions over HTTP — NapCat: Network > HTTP server (httpServers), port 3000 by default: http://127.0.0.1:3000. May stay empty with a WebSocket link: actions then go over it.")
 		h.token = L("The backend's access token (NapCat: the token of its HTTP and WebSocket servers), sent as Authorization: Bearer.")
 	case onebot12.Via:
 		h.via = L("OneBot 12: ComWeChatBotClient, OneDisc, onebots… The platform is the self.platform of its events (qq, wechat…).")

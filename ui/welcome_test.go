@@ -2,6 +2,8 @@ package ui
 
 import (
 	"context"
+	"io"
+	"log/slog"
 	"net/http"
 	"strings"
 	"testing"
@@ -13,6 +15,8 @@ import (
 	"ucbi-console/core"
 	"ucbi-console/core/demo"
 	"ucbi-console/core/onebot"
+	"ucbi-console/core/server"
+	"ucbi-console/store"
 )
 
 // With no source, the first screen says what the console is and offers to add a source or try
@@ -132,5 +136,59 @@ func TestDemoStartsAgainWithTheApp(t *testing.T) {
 	url := <-starts
 	if got, _ := r.db.Source(demo.SourceID); got.URL != url || !strings.HasPrefix(url, "http://127.0.0.1:") {
 		t.Errorf("the demo source after a restart: %+v (demo at %s)", got, url)
+	}
+}
+
+// The app's runtime (core/server, as main.go starts it) links the demo as soon as "Try the
+// demo" stored it, and its events reach the Inbox live; the status dot follows the link.
+func TestDemoEventsReachTheInboxThroughTheRuntime(t *testing.T) {
+	var rt *server.Runtime
+	r := newRig(t, rigOptions{deps: func(d *Deps) {
+		db := d.Store.(*store.DB)
+		var err error
+		rt, err = server.Start(context.Background(), server.Config{
+			Dispatcher: d.Dispatcher, Sources: db, Events: db, Bots: db, Watch: -1,
+			Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		d.Runtime = ServerRuntime(rt)
+		d.Events = NewEventFeed(db, d.Runtime)
+		d.StartDemo = func(ctx context.Context) (core.Source, func() error, error) {
+			dm, err := demo.Start(ctx, demo.Options{Interval: 40 * time.Millisecond})
+			if err != nil {
+				return core.Source{}, nil, err
+			}
+			return dm.Source(), dm.Close, nil
+		}
+	}})
+	t.Cleanup(func() { stopHub(r.e); rt.Close() })
+	r.idle()
+	var try *widget.Button
+	r.ui(func() { try = findButton(r.w.Canvas().Content(), "Try the demo") })
+	r.tap(try)
+	r.wait("demo.started")
+	deadline := time.Now().Add(30 * time.Second)
+	for !r.hasText("message.group") {
+		if time.Now().After(deadline) {
+			t.Fatalf("no demo message reached the Inbox; texts %q", r.windowTexts())
+		}
+		r.wait("inbox.flush")
+	}
+	r.ui(func() {
+		if r.e.sh.current != "inbox" {
+			t.Errorf("the window shows %q", r.e.sh.current)
+		}
+	})
+	dot := func() (st int) {
+		r.ui(func() { st = r.e.mon.state(demo.SourceID).status })
+		return st
+	}
+	for dot() != statusUp {
+		if time.Now().After(deadline) {
+			t.Fatalf("the demo's dot is %d", dot())
+		}
+		r.wait("sources.probed")
 	}
 }
