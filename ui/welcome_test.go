@@ -143,6 +143,9 @@ func TestDemoStartsAgainWithTheApp(t *testing.T) {
 // demo" stored it, and its events reach the Inbox live; the status dot follows the link.
 func TestDemoEventsReachTheInboxThroughTheRuntime(t *testing.T) {
 	var rt *server.Runtime
+	// The test drives the demo's script one event a tick: a steady stream would keep the
+	// window's background work busy, and rig.wait settles between steps.
+	ticks := make(chan time.Time)
 	r := newRig(t, rigOptions{deps: func(d *Deps) {
 		db := d.Store.(*store.DB)
 		var err error
@@ -156,7 +159,7 @@ func TestDemoEventsReachTheInboxThroughTheRuntime(t *testing.T) {
 		d.Runtime = ServerRuntime(rt)
 		d.Events = NewEventFeed(db, d.Runtime)
 		d.StartDemo = func(ctx context.Context) (core.Source, func() error, error) {
-			dm, err := demo.Start(ctx, demo.Options{Interval: 40 * time.Millisecond})
+			dm, err := demo.Start(ctx, demo.Options{Ticks: ticks})
 			if err != nil {
 				return core.Source{}, nil, err
 			}
@@ -174,6 +177,7 @@ func TestDemoEventsReachTheInboxThroughTheRuntime(t *testing.T) {
 		if time.Now().After(deadline) {
 			t.Fatalf("no demo message reached the Inbox; texts %q", r.windowTexts())
 		}
+		ticks <- time.Now()
 		r.wait("inbox.flush")
 	}
 	r.ui(func() {
