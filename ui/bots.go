@@ -260,16 +260,8 @@ func (p *botsPane) edit(b core.Bot) {
 	}
 	p.mode.SetSelected(b.Mode)
 	p.url.SetText(b.URL)
-	p.token.SetText("")
-	p.token.SetPlaceHolder(L("The bot's own token (optional)"))
-	if b.Token != "" {
-		p.token.SetPlaceHolder(fmt.Sprintf(L("Unchanged (%s): type to replace"), core.MaskedToken(b.Token)))
-	}
-	p.secret.SetText("")
-	p.secret.SetPlaceHolder(L("Signing secret (optional)"))
-	if b.Secret != "" {
-		p.secret.SetPlaceHolder(fmt.Sprintf(L("Unchanged (%s): type to replace"), core.MaskedToken(b.Secret)))
-	}
+	showSavedSecret(p.token, nil, b.Token, L("The bot's own token (optional)"))
+	showSavedSecret(p.secret, nil, b.Secret, L("Signing secret (optional)"))
 	p.problems.Hide()
 	p.result.SetText("")
 	p.removeBtn.Enable()

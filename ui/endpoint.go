@@ -442,12 +442,7 @@ func (s *endpointScreen) refresh() {
 		s.token.SetText(core.MaskedToken(r.set.Token))
 		s.tokenTip.SetText(L("Bots send it as: Authorization: Bearer <token>"))
 	}
-	s.postSecret.SetText("")
-	if r.set.PostSecret != "" {
-		s.postSecret.SetPlaceHolder(fmt.Sprintf(L("Unchanged (%s): type to replace"), core.MaskedToken(r.set.PostSecret)))
-	} else {
-		s.postSecret.SetPlaceHolder(L("Signing secret (optional)"))
-	}
+	showSavedSecret(s.postSecret, nil, r.set.PostSecret, L("Signing secret (optional)"))
 	if r.set.Metrics != r.started.Metrics || !slices.Equal(r.set.PostURLs, r.started.PostURLs) || r.set.PostSecret != r.started.PostSecret {
 		s.restartTip.SetText(L("/metrics and the event POST URLs change when the app starts again."))
 	} else {

@@ -156,6 +156,25 @@ func hintLabel() *widget.Label {
 	return l
 }
 
+// showSavedSecret empties a secret's entry and says in its placeholder whether one is saved
+// (masked: it is never put in the entry); clear, when given, is the "remove it" check, shown only
+// when there is something to remove.
+func showSavedSecret(en *widget.Entry, clear *widget.Check, saved, none string) {
+	en.SetText("")
+	if saved == "" {
+		en.SetPlaceHolder(none)
+		if clear != nil {
+			clear.Hide()
+		}
+		return
+	}
+	en.SetPlaceHolder(fmt.Sprintf(L("Unchanged (%s): type to replace"), core.MaskedToken(saved)))
+	if clear != nil {
+		clear.SetChecked(false)
+		clear.Show()
+	}
+}
+
 // secretEntry is a password entry without the "reveal" eye: a secret is never shown in full.
 // (nil would bring the eye back: the entry adds one to any password entry without an action
 // item.)
@@ -346,24 +365,8 @@ func (s *sourcesScreen) edit(src core.Source) {
 	s.id.Disable()
 	s.via.SetSelected(src.Via)
 	s.url.SetText(maskURLSecrets(src.URL))
-	s.token.SetText("")
-	if src.Token != "" {
-		s.token.SetPlaceHolder(fmt.Sprintf(L("Unchanged (%s): type to replace"), core.MaskedToken(src.Token)))
-		s.clearToken.SetChecked(false)
-		s.clearToken.Show()
-	} else {
-		s.token.SetPlaceHolder(L("Backend access token (optional)"))
-		s.clearToken.Hide()
-	}
-	s.secret.SetText("")
-	if src.Secret != "" {
-		s.secret.SetPlaceHolder(fmt.Sprintf(L("Unchanged (%s): type to replace"), core.MaskedToken(src.Secret)))
-		s.clearSec.SetChecked(false)
-		s.clearSec.Show()
-	} else {
-		s.secret.SetPlaceHolder(L("Signing secret (optional)"))
-		s.clearSec.Hide()
-	}
+	showSavedSecret(s.token, s.clearToken, src.Token, L("Backend access token (optional)"))
+	showSavedSecret(s.secret, s.clearSec, src.Secret, L("Signing secret (optional)"))
 	s.flavor.SetSelected(src.Flavor)
 	s.platform.SetText(src.Platform)
 	s.selfID.SetText(src.SelfID)
