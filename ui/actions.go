@@ -57,10 +57,10 @@ type actionsScreen struct {
 	saveBtn   *widget.Button
 	sending   bool
 
-	// response
+	// response (the pane Compose shows too); status and response are its widgets
+	pane     *responsePane
 	status   *widget.Label
 	response *widget.Entry
-	copyBtn  *widget.Button
 
 	// saved requests
 	requests  RequestStore // nil when the store cannot keep them
@@ -161,14 +161,8 @@ func newActionsScreen(e *env) *actionsScreen {
 	s.sendBtn.Importance = widget.HighImportance
 	s.saveBtn = widget.NewButtonWithIcon(L("Save…"), theme.DocumentSaveIcon(), s.onSave)
 
-	s.status = wrapLabel("")
-	s.response = widget.NewMultiLineEntry()
-	s.response.TextStyle = fyne.TextStyle{Monospace: true}
-	s.response.Wrapping = fyne.TextWrapBreak
-	s.copyBtn = widget.NewButtonWithIcon(L("Copy"), theme.ContentCopyIcon(), func() {
-		s.e.app.Clipboard().SetContent(s.response.Text)
-		s.setStatus(widget.MediumImportance, L("Copied to the clipboard."))
-	})
+	s.pane = newResponsePane(func(text string) { s.e.app.Clipboard().SetContent(text) })
+	s.status, s.response = s.pane.status, s.pane.body
 
 	// Saved requests.
 	s.savedNote = wrapLabel("")
@@ -231,9 +225,7 @@ func newActionsScreen(e *env) *actionsScreen {
 	)
 	form := container.NewBorder(head, nil, nil, nil,
 		container.NewVScroll(container.New(layout.NewCustomPaddedLayout(0, 0, 0, 2*theme.Padding()), s.formArea)))
-	respHead := container.NewBorder(nil, nil, heading(L("Response")), s.copyBtn, s.status)
-	resp := container.NewBorder(respHead, nil, nil, nil, s.response)
-	right := container.NewVSplit(form, resp)
+	right := container.NewVSplit(form, s.pane.content())
 	right.Offset = 0.6
 	split := container.NewHSplit(s.tabs, right)
 	split.Offset = 0.32
@@ -651,8 +643,7 @@ func (s *actionsScreen) loadSources() {
 // Send
 
 func (s *actionsScreen) setStatus(imp widget.Importance, text string) {
-	s.status.Importance = imp
-	s.status.SetText(text)
+	s.pane.setStatus(imp, text)
 }
 
 // send calls the current action through the dispatcher as *name.
@@ -697,19 +688,7 @@ func (s *actionsScreen) send() {
 
 // showResult shows a call's outcome with its time and the response (or error body) as JSON.
 func (s *actionsScreen) showResult(name string, res any, err error, elapsed time.Duration) {
-	ms := elapsed.Milliseconds()
-	if err != nil {
-		ce := core.AsError(err)
-		if outcomeUnknown(ce.Code) {
-			s.setStatus(widget.WarningImportance, fmt.Sprintf(L("Outcome unknown after %d ms: %s — check the chat before sending again."), ms, errorText(err)))
-		} else {
-			s.setStatus(widget.DangerImportance, fmt.Sprintf(L("Failed after %d ms: %s"), ms, errorText(err)))
-		}
-		s.response.SetText(actionsIndent(core.ErrorBody(ce)))
-		return
-	}
-	s.setStatus(widget.SuccessImportance, fmt.Sprintf(L("OK — %s answered in %d ms"), name, ms))
-	s.response.SetText(actionsIndent(res))
+	s.pane.showCall(fmt.Sprintf(L("OK — %s answered in %d ms"), name, elapsed.Milliseconds()), res, err, elapsed)
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -47,8 +47,11 @@ type arkScreen struct {
 	copyBtn *widget.Button
 	sendBtn *widget.Button
 
-	records []arkItem
+	records []arkItem // cards the backend made, newest first
 	past    *widget.List
+	failed  []arkItem // attempts that made no card, kept apart
+	fails   *widget.List
+	tabs    *container.AppTabs
 
 	top, right *fyne.Container
 
@@ -74,7 +77,7 @@ func newArkScreen(e *env) *arkScreen {
 	s.idEntry.OnSubmitted = func(string) { s.onGenerate() }
 	s.rule = widget.NewLabel("")
 	s.rule.Wrapping = fyne.TextWrapWord
-	s.sourceSel = widget.NewSelect(nil, nil)
+	s.sourceSel = widget.NewSelect(nil, func(string) { s.validate() })
 	s.sourceSel.PlaceHolder = L("Choose a message source.")
 	s.genBtn = widget.NewButtonWithIcon(L("Generate"), theme.MediaPlayIcon(), s.onGenerate)
 	s.genBtn.Importance = widget.HighImportance
@@ -89,29 +92,8 @@ func newArkScreen(e *env) *arkScreen {
 	s.copyBtn = widget.NewButtonWithIcon(L("Copy JSON"), theme.ContentCopyIcon(), s.onCopy)
 	s.sendBtn = widget.NewButtonWithIcon(L("Send to…"), theme.MailSendIcon(), s.onSendTo)
 
-	s.past = widget.NewList(
-		func() int { return len(s.records) },
-		func() fyne.CanvasObject {
-			t := widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
-			t.Truncation = fyne.TextTruncateEllipsis
-			d := widget.NewLabel("")
-			d.Truncation = fyne.TextTruncateEllipsis
-			d.SizeName = theme.SizeNameCaptionText
-			return container.NewVBox(t, d)
-		},
-		func(i widget.ListItemID, o fyne.CanvasObject) {
-			if i >= len(s.records) {
-				return
-			}
-			box := o.(*fyne.Container)
-			box.Objects[0].(*widget.Label).SetText(s.records[i].title)
-			box.Objects[1].(*widget.Label).SetText(s.records[i].detail)
-		})
-	s.past.OnSelected = func(i widget.ListItemID) {
-		if i >= 0 && i < len(s.records) {
-			s.showRecord(s.records[i].rec)
-		}
-	}
+	s.past = arkList(&s.records, s.showRecord)
+	s.fails = arkList(&s.failed, s.showRecord)
 
 	form := container.New(layout.NewFormLayout(),
 		widget.NewLabel(L("Source")), s.sourceSel,
@@ -124,16 +106,25 @@ func newArkScreen(e *env) *arkScreen {
 		form,
 		container.NewBorder(nil, nil, container.NewHBox(s.genBtn, s.progress), nil, s.status),
 		widget.NewSeparator(),
+	)
+	s.top = top
+	// The card, its buttons and its JSON scroll under the form: the form stays in reach and the
+	// screen fits a 640 px high window whatever the card's size.
+	body := container.NewVBox(
 		container.NewHBox(container.New(layout.NewGridWrapLayout(fyne.NewSize(480, 240)), s.view), layout.NewSpacer()),
 		container.NewHBox(s.copyBtn, s.sendBtn),
 		heading(L("Card JSON")),
+		s.rawView,
 	)
-	s.top = top
-	right := container.NewBorder(top, nil, nil, nil, container.NewVScroll(s.rawView))
+	right := container.NewBorder(top, nil, nil, nil, container.NewVScroll(body))
 	s.right = right
+	s.tabs = container.NewAppTabs(
+		container.NewTabItem(fmt.Sprintf(L("Cards (%d)"), 0), s.past),
+		container.NewTabItem(fmt.Sprintf(L("Failed (%d)"), 0), s.fails),
+	)
 	left := container.NewBorder(
 		container.NewBorder(nil, nil, nil, widget.NewButtonWithIcon("", theme.ViewRefreshIcon(), s.loadCards), heading(L("Past cards"))),
-		nil, nil, nil, s.past)
+		nil, nil, nil, s.tabs)
 	split := container.NewHSplit(left, right)
 	split.Offset = 0.28
 	s.root = split
@@ -148,6 +139,35 @@ func newArkScreen(e *env) *arkScreen {
 }
 
 func (s *arkScreen) content() fyne.CanvasObject { return s.root }
+
+// arkList lists *items (a pointer: the slice is replaced on every reload); selecting a row
+// calls pick with its record.
+func arkList(items *[]arkItem, pick func(core.CardRecord)) *widget.List {
+	l := widget.NewList(
+		func() int { return len(*items) },
+		func() fyne.CanvasObject {
+			t := widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+			t.Truncation = fyne.TextTruncateEllipsis
+			d := widget.NewLabel("")
+			d.Truncation = fyne.TextTruncateEllipsis
+			d.SizeName = theme.SizeNameCaptionText
+			return container.NewVBox(t, d)
+		},
+		func(i widget.ListItemID, o fyne.CanvasObject) {
+			if i < 0 || i >= len(*items) {
+				return
+			}
+			box := o.(*fyne.Container)
+			box.Objects[0].(*widget.Label).SetText((*items)[i].title)
+			box.Objects[1].(*widget.Label).SetText((*items)[i].detail)
+		})
+	l.OnSelected = func(i widget.ListItemID) {
+		if i >= 0 && i < len(*items) {
+			pick((*items)[i].rec)
+		}
+	}
+	return l
+}
 
 // setStatus shows the line beside Generate; it may wrap, so the form is laid out again.
 func (s *arkScreen) setStatus(imp widget.Importance, text string) {
@@ -172,7 +192,9 @@ func (s *arkScreen) kindValue() string {
 }
 
 // arkRule is the rule for an id of kind, and the problem with id (empty when it is fine).
-func arkRule(kind, id string) (rule, problem string) {
+// napcat says the source is NapCat, which answers a phone number with an error: the rule says so
+// before anything is sent.
+func arkRule(kind, id string, napcat bool) (rule, problem string) {
 	lo, hi := 5, 12
 	switch kind {
 	case arkGroup:
@@ -181,6 +203,9 @@ func arkRule(kind, id string) (rule, problem string) {
 		rule = L("A QQ number: digits only, 5 to 12 of them.")
 	case arkPhone:
 		rule = L("A phone number: digits only. NapCat cannot make a card from a phone number alone.")
+		if napcat {
+			rule = L("NapCat needs a QQ number: it answers a phone number with an error. Choose “QQ number” if you know it.")
+		}
 		lo, hi = 5, 15
 	default:
 		return "", ""
@@ -207,7 +232,7 @@ func arkRule(kind, id string) (rule, problem string) {
 func (s *arkScreen) request() (core.ArkRequest, bool) {
 	id := strings.TrimSpace(s.idEntry.Text)
 	kind := s.kindValue()
-	if _, problem := arkRule(kind, id); problem != "" || id == "" {
+	if _, problem := arkRule(kind, id, false); problem != "" || id == "" {
 		return core.ArkRequest{}, false
 	}
 	switch kind {
@@ -226,11 +251,16 @@ func (s *arkScreen) validate() {
 	if s.rule == nil {
 		return
 	}
-	rule, problem := arkRule(s.kindValue(), strings.TrimSpace(s.idEntry.Text))
-	if problem != "" {
+	napcat := s.napcatChosen()
+	rule, problem := arkRule(s.kindValue(), strings.TrimSpace(s.idEntry.Text), napcat)
+	switch {
+	case problem != "":
 		s.rule.Importance = widget.DangerImportance
 		s.rule.Text = problem + " " + rule
-	} else {
+	case napcat && s.kindValue() == arkPhone:
+		s.rule.Importance = widget.WarningImportance
+		s.rule.Text = rule
+	default:
 		s.rule.Importance = widget.LowImportance
 		s.rule.Text = rule
 	}
@@ -259,6 +289,20 @@ func (s *arkScreen) loadSources() {
 			fillSourceSelect(s.sourceSel, list, want)
 		}
 	})
+}
+
+// napcatChosen reports whether the card would be asked of NapCat: the chosen source's flavor,
+// or with none chosen the default source's.
+func (s *arkScreen) napcatChosen() bool {
+	src, ok := s.selectedSource()
+	if !ok {
+		for _, x := range s.sources {
+			if x.Default {
+				src = x
+			}
+		}
+	}
+	return strings.EqualFold(src.Flavor, "napcat")
 }
 
 func (s *arkScreen) selectedSource() (core.Source, bool) {
@@ -344,8 +388,10 @@ func (s *arkScreen) setRaw(raw string, card *ark.Card) {
 	}
 }
 
-// showRecord re-renders a past card from its stored JSON.
+// showRecord re-renders a past card from its stored JSON (or says why there was none), and
+// puts its request back in the form: Generate asks again.
 func (s *arkScreen) showRecord(rec core.CardRecord) {
+	s.fillForm(rec)
 	if rec.ArkJSON == "" {
 		msg := rec.ErrMsg
 		if msg == "" {
@@ -364,6 +410,30 @@ func (s *arkScreen) showRecord(rec core.CardRecord) {
 	s.setStatus(widget.MediumImportance, rec.Target+" · "+rec.Source+" · "+rec.Time.Local().Format("2006-01-02 15:04:05"))
 }
 
+// fillForm puts a past request in the form: its source (when it still exists), kind and number.
+func (s *arkScreen) fillForm(rec core.CardRecord) {
+	for i, src := range s.sources {
+		if src.ID == rec.Source {
+			s.sourceSel.SetSelectedIndex(i)
+		}
+	}
+	kind, id, ok := strings.Cut(rec.Target, ":")
+	if !ok {
+		return
+	}
+	switch kind {
+	case core.TypeGroup:
+		s.kind.SetSelected(L("Group number"))
+	case core.TypePrivate, "user":
+		s.kind.SetSelected(L("QQ number"))
+	case arkPhone:
+		s.kind.SetSelected(L("Phone number"))
+	default:
+		return
+	}
+	s.idEntry.SetText(id)
+}
+
 func (s *arkScreen) onCopy() {
 	if s.raw == "" {
 		return
@@ -375,28 +445,36 @@ func (s *arkScreen) onCopy() {
 // ---------------------------------------------------------------------------------------------
 // Past cards
 
-// readCards reads the newest cards and prepares their list rows (off the UI goroutine).
-func readCards(st CardStore) ([]arkItem, error) {
+// arkRecords are the past attempts, read off the UI goroutine: the cards made, and apart from
+// them the attempts that made none.
+type arkRecords struct {
+	cards, failed []arkItem
+}
+
+// readCards reads the newest attempts and prepares their list rows (off the UI goroutine).
+func readCards(st CardStore) (arkRecords, error) {
 	recs, err := st.Cards(0, 200)
 	if err != nil {
-		return nil, err
+		return arkRecords{}, err
 	}
-	items := make([]arkItem, 0, len(recs))
+	var out arkRecords
 	for _, r := range recs {
 		it := arkItem{rec: r}
 		detail := []string{r.Time.Local().Format("01-02 15:04"), r.Target, r.Source}
 		if c, err := ark.Parse(r.ArkJSON); r.ArkJSON != "" && err == nil {
 			it.title = cardCleanText(strings.TrimSpace(cardTag(c) + " · " + c.Title))
-		} else {
-			it.title = "✗ " + r.Target
-			if r.ErrMsg != "" {
-				detail = append(detail, cardCleanText(r.ErrMsg))
-			}
+			it.detail = strings.Join(detail, " · ")
+			out.cards = append(out.cards, it)
+			continue
+		}
+		it.title = "✗ " + r.Target
+		if r.ErrMsg != "" {
+			detail = append(detail, cardCleanText(r.ErrMsg))
 		}
 		it.detail = strings.Join(detail, " · ")
-		items = append(items, it)
+		out.failed = append(out.failed, it)
 	}
-	return items, nil
+	return out, nil
 }
 
 func (s *arkScreen) loadCards() {
@@ -407,12 +485,17 @@ func (s *arkScreen) loadCards() {
 	})
 }
 
-func (s *arkScreen) setRecords(items []arkItem, err error) {
+func (s *arkScreen) setRecords(items arkRecords, err error) {
 	if err != nil {
 		s.setStatus(widget.DangerImportance, fmt.Sprintf(L("Cannot read the card list: %s"), errorText(err)))
 		return
 	}
-	s.records = items
+	s.records, s.failed = items.cards, items.failed
+	s.tabs.Items[0].Text = fmt.Sprintf(L("Cards (%d)"), len(s.records))
+	s.tabs.Items[1].Text = fmt.Sprintf(L("Failed (%d)"), len(s.failed))
+	s.tabs.Refresh()
 	s.past.UnselectAll()
 	s.past.Refresh()
+	s.fails.UnselectAll()
+	s.fails.Refresh()
 }

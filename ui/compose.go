@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -23,9 +24,17 @@ type composeScreen struct {
 
 	// target
 	sources    []core.Source
+	support    map[string]map[string]string // by source id: segment kind → why it cannot be sent ("" = it can)
 	sourceSel  *widget.Select
 	wantSource string // the source to select once the list is loaded
 	typeRadio  *widget.RadioGroup
+	shownType  string // the chat type the id entry holds an id of (onTypeChanged converts it)
+	// handed is a whole context given to Compose (from an event, a saved context): sent as it
+	// is — extra, platform, self ids and all — while the target fields still say the same.
+	handed *core.Context
+	// quiet counts programmatic changes of the target fields under way: they are not the
+	// user's edits.
+	quiet      int
 	idEntry    *composeEntry
 	targetName string // the picked contact's name, shown in targetLb
 	targetLb   *widget.Label
@@ -46,6 +55,7 @@ type composeScreen struct {
 	ucbiView   *widget.Label
 	onebotView *widget.Label
 	problems   *widget.Label
+	pane       *responsePane // the last send's answer, as Actions shows it
 
 	// send
 	sendBtn  *widget.Button
@@ -58,6 +68,13 @@ type composeScreen struct {
 
 	// ready is set once the screen is built: changes before it are not the user's.
 	ready bool
+	// changes counts changes of the target or message since the screen was built; the saved
+	// draft is restored only onto an untouched screen. restoring is set while it is.
+	changes   int
+	restoring bool
+	draftSave *debouncer
+	draftMu   sync.Mutex // draftJSON is read by the debounced save
+	draftJSON string
 	// touched is set once the user edited the message or the target, or tried to send. Until
 	// then problems are a neutral hint (grey), not an error (red): a fresh screen has not gone
 	// wrong yet.
@@ -72,17 +89,25 @@ type composeScreen struct {
 func newComposeScreen(e *env) *composeScreen {
 	s := &composeScreen{e: e, members: map[string][]store.Contact{}}
 
-	s.sourceSel = widget.NewSelect(nil, func(string) { s.refresh() })
-	s.sourceSel.PlaceHolder = L("Choose a message source.")
-	s.typeRadio = widget.NewRadioGroup([]string{L("Private chat"), L("Group chat")}, func(string) {
+	s.draftSave = e.newDebouncer(s.saveDraft)
+	s.sourceSel = widget.NewSelect(nil, func(string) {
+		if s.quiet > 0 {
+			s.refresh()
+			return
+		}
 		s.targetName = ""
 		s.edited()
 	})
+	s.sourceSel.PlaceHolder = L("Choose a message source.")
+	s.typeRadio = widget.NewRadioGroup([]string{L("Private chat"), L("Group chat")}, func(string) { s.onTypeChanged() })
 	s.typeRadio.Horizontal = true
 	s.typeRadio.Required = true
 	s.typeRadio.SetSelected(L("Group chat"))
 	s.idEntry = newComposeEntry(false, L("QQ number or group number"), s.onSend)
 	s.idEntry.OnChanged = func(string) {
+		if s.quiet > 0 {
+			return
+		}
 		s.targetName = ""
 		s.edited()
 	}
@@ -106,6 +131,7 @@ func newComposeScreen(e *env) *composeScreen {
 	s.problems = widget.NewLabel("")
 	s.problems.Importance = widget.DangerImportance
 	s.problems.Wrapping = fyne.TextWrapWord
+	s.pane = newResponsePane(func(text string) { e.app.Clipboard().SetContent(text) })
 
 	s.sendBtn = widget.NewButtonWithIcon(L("Send"), navIcon(theme.IconNameMailSend), s.onSend)
 	s.sendBtn.Importance = widget.HighImportance
@@ -137,11 +163,13 @@ func newComposeScreen(e *env) *composeScreen {
 	left := container.New(layout.NewCustomPaddedLayout(0, 0, 0, 2*theme.Padding()),
 		container.NewVBox(target, widget.NewSeparator(), message))
 	s.leftScroll = container.NewVScroll(left)
-	preview := container.NewVSplit(
+	requests := container.NewVSplit(
 		container.NewBorder(heading(L("UCBI request")), nil, nil, nil, container.NewScroll(s.ucbiView)),
 		container.NewBorder(heading(L("OneBot request")), nil, nil, nil, container.NewScroll(s.onebotView)),
 	)
-	preview.Offset = 0.55
+	requests.Offset = 0.55
+	preview := container.NewVSplit(requests, s.pane.content())
+	preview.Offset = 0.65
 	split := container.NewHSplit(s.leftScroll, preview)
 	split.Offset = 0.5
 	s.result.Hide()
@@ -164,6 +192,7 @@ func newComposeScreen(e *env) *composeScreen {
 	}
 	e.listen(topicSources, s.loadSources)
 	s.loadSources()
+	s.loadDraft()
 	return s
 }
 
@@ -176,7 +205,7 @@ func (s *composeScreen) onCanvasShortcut(fyne.Shortcut) {
 	}
 }
 
-// takeContext is env.useContext's way in (contextTaker).
+// takeContext is env.useContext's way in (contextTaker): c is sent as it is.
 func (s *composeScreen) takeContext(c core.Context) { s.setContext(c) }
 
 // reqMonoLabel is a read-only, selectable, wrapping monospace text.
@@ -227,14 +256,21 @@ func composeSourceLabel(s core.Source) string {
 
 // loadSources reads the sources off the UI goroutine and fills the source select.
 func (s *composeScreen) loadSources() {
-	st := s.e.deps.Store
+	st, d := s.e.deps.Store, s.e.deps.Dispatcher
 	s.e.run("compose.sources", func() func() {
 		list, err := st.Sources()
+		support := map[string]map[string]string{}
+		for _, src := range list {
+			if m, serr := d.SupportedSegments(src.ID); serr == nil {
+				support[src.ID] = m
+			}
+		}
 		return func() {
 			if err != nil {
 				s.setResult(widget.DangerImportance, fmt.Sprintf(L("Cannot read the message sources: %s"), errorText(err)))
 				return
 			}
+			s.support = support
 			s.setSources(list)
 		}
 	})
@@ -249,6 +285,8 @@ func (s *composeScreen) setSources(list []core.Source) {
 		}
 	}
 	s.wantSource = ""
+	s.quiet++
+	defer func() { s.quiet-- }()
 	if !fillSourceSelect(s.sourceSel, list, want) {
 		s.refresh() // SetSelected refreshes; ClearSelected does not
 	}
@@ -306,8 +344,35 @@ func (s *composeScreen) setType(typ string) {
 	}
 }
 
-// setContext makes c the target: its source (extra.config_id), type and id.
+// setContext makes c the target: its source (extra.config_id), type and id. c itself is kept
+// and sent unchanged — its extra, platform and ids the fields do not show — until the operator
+// changes the target.
 func (s *composeScreen) setContext(c core.Context) {
+	kept := c
+	s.setTarget(c)
+	s.handed = &kept
+	s.refresh()
+}
+
+// setTarget puts c's source, type and id in the target fields (and forgets any context handed
+// in before).
+func (s *composeScreen) setTarget(c core.Context) {
+	s.quiet++
+	defer func() { s.quiet-- }()
+	s.handed = nil
+	s.selectSource(c)
+	t := c.Target()
+	s.setType(t.Type)
+	s.shownType = s.selectedType()
+	s.idEntry.SetText(t.ID)
+	s.targetName = ""
+	s.changed()
+	s.refresh()
+}
+
+// selectSource selects the source c routes to (extra.config_id), or remembers it until the
+// list is loaded.
+func (s *composeScreen) selectSource(c core.Context) {
 	id, _ := c.ConfigID()
 	found := false
 	for i, src := range s.sources {
@@ -319,11 +384,49 @@ func (s *composeScreen) setContext(c core.Context) {
 	if !found && id != "" {
 		s.wantSource = id // the list is still loading
 	}
-	t := c.Target()
-	s.setType(t.Type)
-	s.idEntry.SetText(t.ID)
+}
+
+// onTypeChanged is a switch between private and group chat. The id entered belongs to the
+// other kind of chat (a group number is no QQ number), so it is converted — to the sender or
+// the group of the context handed in — or cleared, never carried into the wrong field.
+func (s *composeScreen) onTypeChanged() {
+	typ := s.selectedType()
+	prev := s.shownType
+	s.shownType = typ
+	if s.quiet > 0 || s.idEntry == nil {
+		return
+	}
 	s.targetName = ""
-	s.refresh()
+	if prev != "" && typ != prev {
+		id := ""
+		if h := s.handed; h != nil {
+			switch typ {
+			case core.TypePrivate:
+				id = string(h.UserID)
+			case core.TypeGroup:
+				id = string(h.GroupID)
+			}
+		}
+		s.quiet++
+		s.idEntry.SetText(id)
+		s.quiet--
+	}
+	s.edited()
+}
+
+// handedTarget is the context handed in when the target fields still name it.
+func (s *composeScreen) handedTarget(src core.Source, typ, id string) (core.Context, bool) {
+	h := s.handed
+	if h == nil {
+		return core.Context{}, false
+	}
+	if cid, _ := h.ConfigID(); cid != "" && cid != src.ID {
+		return core.Context{}, false
+	}
+	if t := h.Target(); t.Type != typ || t.ID != id {
+		return core.Context{}, false
+	}
+	return *h, true
 }
 
 // target builds the context of the send from the target fields.
@@ -335,9 +438,12 @@ func (s *composeScreen) target() (core.Context, error) {
 		}
 		return core.Context{}, errors.New(L("Choose a message source."))
 	}
+	id := strings.TrimSpace(s.idEntry.Text)
+	if h, ok := s.handedTarget(src, s.selectedType(), id); ok && id != "" && core.IsDigits(id) {
+		return h, nil
+	}
 	c := src.ContextOf()
 	c.Type = s.selectedType()
-	id := strings.TrimSpace(s.idEntry.Text)
 	switch c.Type {
 	case core.TypePrivate:
 		c.UserID = core.ID(id)

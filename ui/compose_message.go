@@ -19,16 +19,50 @@ import (
 // Message rows (segmentHost)
 
 func (s *composeScreen) onAddMenu() {
+	c := s.e.win.Canvas()
+	widget.ShowPopUpMenuAtRelativePosition(fyne.NewMenu("", s.addMenuItems()...), c, fyne.NewPos(0, s.addBtn.Size().Height), s.addBtn)
+}
+
+// addMenuItems is the Add segment menu for the chosen source: a kind its open layer cannot send
+// is shown disabled, with the reason.
+func (s *composeScreen) addMenuItems() []*fyne.MenuItem {
 	items := make([]*fyne.MenuItem, 0, len(segmentKinds))
 	for _, k := range segmentKinds {
 		typ := k.typ
+		why := s.unsupported(typ)
+		if why == "" && typ == "at" && s.selectedType() == core.TypePrivate {
+			why = L("an @ mentions someone in a group: a private chat has no one to mention (remove it, or switch to group chat)")
+		}
+		if why != "" {
+			it := fyne.NewMenuItem(L(k.label)+" — "+why, nil)
+			it.Disabled = true
+			items = append(items, it)
+			continue
+		}
 		items = append(items, fyne.NewMenuItem(L(k.label), func() {
 			s.addRow(typ)
 			s.leftScroll.ScrollToBottom()
 		}))
 	}
-	c := s.e.win.Canvas()
-	widget.ShowPopUpMenuAtRelativePosition(fyne.NewMenu("", items...), c, fyne.NewPos(0, s.addBtn.Size().Height), s.addBtn)
+	return items
+}
+
+// unsupported is why the chosen source cannot send a row kind, in the UI's language ("" when
+// it can, or when no source is chosen).
+func (s *composeScreen) unsupported(typ string) string {
+	src, ok := s.selectedSource()
+	if !ok {
+		return ""
+	}
+	kind := typ
+	if typ == "raw" || strings.HasPrefix(typ, "*") {
+		kind = "*" // every open-layer specific segment
+	}
+	why := s.support[src.ID][kind]
+	if why == "" {
+		return ""
+	}
+	return core.LocalizeSupport(why, Language())
 }
 
 // addRow appends a segment row of typ and returns it.
@@ -83,10 +117,26 @@ func (s *composeScreen) segmentsChanged() { s.edited() }
 // edited is every change the user makes to the message or the target: from now on problems are
 // shown as errors.
 func (s *composeScreen) edited() {
-	if s.ready {
+	if s.ready && !s.restoring {
 		s.touched = true
 	}
+	s.changed()
 	s.refresh()
+}
+
+// changed is any change of the target or the message: the line about the last send no longer
+// describes what the form holds, so it goes (the answer stays in the response pane, marked as
+// the previous send's), and the draft is saved.
+func (s *composeScreen) changed() {
+	if !s.ready || s.restoring {
+		return
+	}
+	s.changes++
+	if !s.sending && s.result.Visible() {
+		s.setResult(widget.MediumImportance, "")
+	}
+	s.pane.stale()
+	s.noteDraft()
 }
 
 // problemImportance is how problems are shown: a grey hint until the user did something.
@@ -188,17 +238,27 @@ func (s *composeScreen) message() (core.Message, json.RawMessage, []string) {
 			s.relayout()
 		}
 	}()
+	private := s.selectedType() == core.TypePrivate
 	for i, r := range s.rows {
 		seg, err := r.segment()
-		if err == nil {
-			err = core.ValidateMessage(core.Message{seg})
-		}
-		if layer, ok := openLayerOf(src.Via); ok && err == nil {
-			err = layer.checkSegment(seg)
-		}
 		msg := ""
-		if err != nil {
-			msg = stripSegmentPrefix(engineMessage(err))
+		switch why := s.unsupported(r.typ); {
+		case why != "":
+			msg = why
+		case private && r.typ == "at":
+			msg = L("an @ mentions someone in a group: a private chat has no one to mention (remove it, or switch to group chat)")
+		case err != nil:
+			msg = err.Error() // the row's own words (already in the UI's language)
+		default:
+			err = core.ValidateMessage(core.Message{seg})
+			if layer, ok := openLayerOf(src.Via); ok && err == nil {
+				err = layer.checkSegment(seg)
+			}
+			if err != nil {
+				msg = stripSegmentPrefix(engineMessage(err))
+			}
+		}
+		if msg != "" {
 			problems = append(problems, fmt.Sprintf(L("Segment %d (%s): %s"), i+1, segmentLabel(r.typ), msg))
 		}
 		if r.showProblem(msg, imp) {
@@ -239,8 +299,18 @@ func stripSegmentPrefix(s string) string {
 	return s
 }
 
-// cutSegmentPrefix splits core's "segment 2 (at): data needs user_id" into 2, "at" and the rest.
+// cutSegmentPrefix splits core's "segment 2 (at): data needs user_id" into 2, "at" and the rest
+// — or, as core words it in other languages, "params.message[2].data 需要 user_id" into 2, ""
+// and "data 需要 user_id".
 func cutSegmentPrefix(s string) (index int, typ, rest string, ok bool) {
+	if after, found := strings.CutPrefix(s, "params.message["); found {
+		num, rest, found := strings.Cut(after, "].")
+		n, err := strconv.Atoi(num)
+		if !found || err != nil || n < 0 {
+			return 0, "", s, false
+		}
+		return n, "", rest, true
+	}
 	after, found := strings.CutPrefix(s, "segment ")
 	if !found {
 		return 0, "", s, false
@@ -270,6 +340,9 @@ func (s *composeScreen) segmentErrorText(err error) string {
 		return msg
 	}
 	label := segmentLabel(typ)
+	if typ == "" {
+		label = L("Text")
+	}
 	if !s.plain.Checked && i < len(s.rows) {
 		label = segmentLabel(s.rows[i].typ)
 	}

@@ -49,7 +49,9 @@ func (s *composeScreen) onSend() {
 }
 
 func (s *composeScreen) showSendResult(res core.SendResult, err error, elapsed time.Duration) {
-	s.setResult(sendResultText(res, err, elapsed))
+	imp, text := sendResultText(res, err, elapsed)
+	s.setResult(imp, text)
+	s.pane.showCall(text, res, err, elapsed)
 }
 
 // setResult shows the outcome line under the message (hidden while empty).
@@ -194,7 +196,7 @@ func (s *composeScreen) useRecent(rt composeRecent) {
 	} else {
 		c.UserID = core.ID(rt.target.ID)
 	}
-	s.setContext(c)
+	s.setTarget(c)
 }
 
 func (s *composeScreen) onSaveContext() {

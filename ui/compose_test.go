@@ -103,6 +103,16 @@ func newTestCompose(f *screenFixture) *composeScreen {
 	return s
 }
 
+// forgetComposeDraft waits for the drafts being saved and removes the saved one: the next
+// Compose starts empty.
+func forgetComposeDraft(f *screenFixture) {
+	f.t.Helper()
+	f.wait()
+	if err := f.db.PutSetting(keyComposeDraft, ""); err != nil {
+		f.t.Fatal(err)
+	}
+}
+
 func composeCtrlEnter() fyne.Shortcut {
 	return &desktop.CustomShortcut{KeyName: fyne.KeyReturn, Modifier: fyne.KeyModifierShortcutDefault}
 }
@@ -566,7 +576,9 @@ func TestComposeProblemsNeutralUntilEdited(t *testing.T) {
 		t.Fatalf("valid message: problems %q, row %q", s.problems.Text, text.errText.Text)
 	}
 
-	// Ctrl+Enter on a fresh screen sends nothing, but says what is missing in red
+	// Ctrl+Enter on a fresh screen sends nothing, but says what is missing in red (a fresh
+	// screen: the first one's draft is forgotten)
+	forgetComposeDraft(f)
 	s2 := newTestCompose(f)
 	text = s2.rows[0]
 	s = s2
@@ -579,6 +591,7 @@ func TestComposeProblemsNeutralUntilEdited(t *testing.T) {
 	}
 
 	// editing the message (not the target) turns them red too
+	forgetComposeDraft(f)
 	s3 := newTestCompose(f)
 	s, text = s3, s3.rows[0]
 	neutral("third fresh screen")
@@ -599,13 +612,15 @@ func TestComposeRowMessagesInChinese(t *testing.T) {
 		test.Type(s.rows[0].fields["text"], "你好")
 		s.addRow("at")
 	})
-	if !strings.Contains(s.problems.Text, "第 2 段（@ 提及）：data needs user_id or user_tid") {
+	if !strings.Contains(s.problems.Text, "第 2 段（@ 提及）：data 需要 user_id or user_tid") {
 		t.Fatalf("at without a user: problems = %q", s.problems.Text)
 	}
-	if got := s.segmentErrorText(core.Errorf(core.CodeBadMessage, "segment 1 (at): data needs user_id or user_tid")); got != "第 2 段（@ 提及）：data needs user_id or user_tid" {
+	verr := core.ValidateMessage(core.Message{{Type: "text", Text: "你好"}, {Type: "at", Data: map[string]any{}}})
+	if got := s.segmentErrorText(verr); got != "第 2 段（@ 提及）：data 需要 user_id or user_tid" {
 		t.Fatalf("core's segment prefix: %q", got)
 	}
-	if got := s.segmentErrorText(core.Errorf(core.CodeMissingParam, "the group target has no group_id")); got != "the group target has no group_id" {
+	plainErr := core.Errorf(core.CodeMissingParam, "the group target has no group_id")
+	if got := s.segmentErrorText(plainErr); got != engineMessage(plainErr) {
 		t.Fatalf("a message without a segment prefix: %q", got)
 	}
 

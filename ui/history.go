@@ -2,7 +2,9 @@ package ui
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -11,7 +13,14 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"ucbi-console/core"
+	"ucbi-console/core/hub"
 	"ucbi-console/store"
+)
+
+// Setting keys of History: where the operator left the dividers.
+const (
+	keyHistorySplit  = "history.split"  // list above, detail below
+	keyHistoryDetail = "history.detail" // the detail's fields beside the bodies
 )
 
 // historyPage is how many rows one store read brings.
@@ -33,6 +42,7 @@ type historyScreen struct {
 	pendingNewer bool
 	filter       store.HistoryFilter
 	total        int
+	sources      []core.Source // to route a bot's call sent again, and to preview OneBot requests
 
 	list    *widget.List
 	count   *widget.Label
@@ -53,9 +63,11 @@ type historyScreen struct {
 	title       *widget.Label
 	meta        *widget.Form
 	metaVals    map[string]*widget.Label
-	request     *widget.Label
+	request     *widget.Label // the UCBI request
+	onebotReq   *widget.Label // the OneBot 11 request the backend received
 	response    *widget.Label
 	sendBtn     *widget.Button
+	sendWhy     *widget.Label // why the selected call cannot be sent again
 	saveCtxBtn  *widget.Button
 	note        *widget.Label
 	activity    *widget.Activity
@@ -89,7 +101,7 @@ func newHistoryScreen(e *env) *historyScreen {
 	s.empty.Hide()
 
 	s.source = widget.NewSelect([]string{L("All sources")}, func(string) { s.apply() })
-	s.origin = widget.NewSelect([]string{L("All origins"), core.OriginGUI, core.OriginUCBI, core.OriginOneBot, core.OriginCLI}, func(string) { s.apply() })
+	s.origin = widget.NewSelect([]string{L("All origins"), core.OriginGUI, core.OriginUCBI, core.OriginOneBot, core.OriginOneBotWS, hub.OriginOneBotPost, core.OriginCLI}, func(string) { s.apply() })
 	s.outcome = widget.NewSelect(translate(historyOutcomes), func(string) { s.apply() })
 	s.action = widget.NewEntry()
 	s.action.SetPlaceHolder(L("Action (exact)"))
@@ -122,10 +134,15 @@ func newHistoryScreen(e *env) *historyScreen {
 	}
 	// The JSON wraps: a long line of a message stays readable without scrolling sideways.
 	s.request = monoLabel()
+	s.onebotReq = monoLabel()
 	s.response = monoLabel()
-	s.request.Wrapping = fyne.TextWrapBreak
-	s.response.Wrapping = fyne.TextWrapBreak
+	for _, l := range []*widget.Label{s.request, s.onebotReq, s.response} {
+		l.Wrapping = fyne.TextWrapBreak
+	}
 	s.sendBtn = widget.NewButtonWithIcon(L("Send again"), theme.MailSendIcon(), s.onSendAgain)
+	s.sendWhy = widget.NewLabel("")
+	s.sendWhy.Importance = widget.LowImportance
+	s.sendWhy.Truncation = fyne.TextTruncateEllipsis
 	s.saveCtxBtn = widget.NewButtonWithIcon(L("Save as context"), theme.ContentAddIcon(), s.onSaveContext)
 	s.note = wrapLabel("")
 	s.note.Hide()
@@ -150,39 +167,111 @@ func (s *historyScreen) content() fyne.CanvasObject {
 	listPane := container.NewBorder(header, s.count, nil, nil,
 		container.NewStack(s.list, container.NewCenter(s.empty)))
 
-	copyReq := widget.NewButtonWithIcon(L("Copy request"), theme.ContentCopyIcon(), func() {
-		if s.sel != nil {
-			s.e.app.Clipboard().SetContent(prettyJSON(s.sel.Request))
+	copyOf := func(text func(r core.HistoryRecord) string) func() {
+		return func() {
+			if s.sel != nil {
+				s.e.app.Clipboard().SetContent(text(*s.sel))
+			}
 		}
-	})
-	copyResp := widget.NewButtonWithIcon(L("Copy response"), theme.ContentCopyIcon(), func() {
-		if s.sel != nil {
-			s.e.app.Clipboard().SetContent(prettyJSON(s.sel.Response))
-		}
-	})
-	actions := container.NewHBox(s.sendBtn, s.saveCtxBtn, s.activity)
-	meta := container.NewVScroll(container.NewVBox(s.title, s.meta, actions, s.note))
+	}
+	copyReq := widget.NewButtonWithIcon("", theme.ContentCopyIcon(), copyOf(func(r core.HistoryRecord) string {
+		ucbi, _ := historyRequests(r, s.sources)
+		return ucbi
+	}))
+	copyOneBot := widget.NewButtonWithIcon("", theme.ContentCopyIcon(), copyOf(func(r core.HistoryRecord) string {
+		_, ob := historyRequests(r, s.sources)
+		return ob
+	}))
+	copyResp := widget.NewButtonWithIcon("", theme.ContentCopyIcon(), copyOf(func(r core.HistoryRecord) string {
+		return prettyJSON(r.Response)
+	}))
+	// The buttons head the detail, where they are seen without scrolling however small the
+	// window; the fields scroll below them.
+	s.title.Truncation = fyne.TextTruncateEllipsis
+	actions := container.NewBorder(nil, nil, nil, container.NewHBox(s.activity, s.sendBtn, s.saveCtxBtn), s.title)
+	top := container.NewVBox(actions, container.NewBorder(nil, nil, nil, nil, s.sendWhy), s.note)
+	meta := container.NewVScroll(s.meta)
 	jsonPane := func(title string, copyBtn *widget.Button, body *widget.Label) fyne.CanvasObject {
-		return container.NewBorder(container.NewBorder(nil, nil, heading(title), copyBtn), nil, nil, nil,
+		t := heading(title)
+		t.Truncation = fyne.TextTruncateEllipsis
+		return container.NewBorder(container.NewBorder(nil, nil, nil, copyBtn, t), nil, nil, nil,
 			container.NewVScroll(body))
 	}
-	// The request is usually the longer of the two: it gets more of the width.
-	bodies := container.NewHSplit(
-		jsonPane(L("Request"), copyReq, s.request), jsonPane(L("Response"), copyResp, s.response))
-	bodies.Offset = 0.6
+	// The UCBI request beside the OneBot request the backend received, then the answer.
+	requests := container.NewHSplit(jsonPane(L("UCBI request"), copyReq, s.request), jsonPane(L("OneBot request"), copyOneBot, s.onebotReq))
+	bodies := container.NewHSplit(requests, jsonPane(L("Response"), copyResp, s.response))
+	bodies.Offset = 0.66
 	detail := container.NewHSplit(meta, bodies)
-	detail.Offset = 0.36
-	s.detailBox = container.NewStack(detail, container.NewCenter(s.placeholder))
+	detail.Offset = 0.3
+	s.rememberOffset(keyHistoryDetail, detail)
+	s.detailBox = container.NewStack(container.NewBorder(top, nil, nil, nil, detail), container.NewCenter(s.placeholder))
 	s.showDetail(nil)
 
-	// The list above the detail: the rows need the window's width for their columns.
+	// The list above the detail: the rows need the window's width for their columns. The list
+	// takes what the divider gives it, as many rows as fit.
 	split := container.NewVSplit(listPane, s.detailBox)
-	split.Offset = 0.44 // the detail shows a call's every field without scrolling
+	split.Offset = 0.5
+	s.rememberOffset(keyHistorySplit, split)
 	return container.NewPadded(container.NewBorder(bar, nil, nil, nil, split))
 }
 
+// rememberOffset keeps where the operator leaves split's divider (in the setting key) and puts
+// it back when the screen is built again. Fyne's Split says nothing when its divider moves,
+// but its leading side is then laid out anew: a layout there notices the new offset.
+func (s *historyScreen) rememberOffset(key string, split *container.Split) {
+	saved := split.Offset
+	var mu sync.Mutex // pending is written on the UI goroutine, read by the debounced save
+	pending := ""
+	save := s.e.newDebouncer(func() {
+		mu.Lock()
+		v := pending
+		mu.Unlock()
+		s.e.putSetting(key, v)
+	})
+	split.Leading = container.New(&offsetWatch{onLayout: func() {
+		if split.Offset != saved {
+			saved = split.Offset
+			mu.Lock()
+			pending = strconv.FormatFloat(saved, 'f', 3, 64)
+			mu.Unlock()
+			save.trigger()
+		}
+	}}, split.Leading)
+	st := s.e.deps.Store
+	s.e.run("history.offset", func() func() {
+		v, ok, err := st.Setting(key)
+		f, perr := strconv.ParseFloat(v, 64)
+		if err != nil || !ok || perr != nil || f <= 0 || f >= 1 {
+			return nil
+		}
+		return func() {
+			saved = f
+			split.SetOffset(f)
+		}
+	})
+}
+
+// offsetWatch lays out its one object over the whole space, and tells onLayout each time.
+type offsetWatch struct{ onLayout func() }
+
+func (w *offsetWatch) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	for _, o := range objs {
+		o.Resize(size)
+		o.Move(fyne.NewPos(0, 0))
+	}
+	w.onLayout()
+}
+
+func (w *offsetWatch) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	var m fyne.Size
+	for _, o := range objs {
+		m = m.Max(o.MinSize())
+	}
+	return m
+}
+
 func newHistoryColumns() *columns {
-	return newColumns(118, 64, 120, 175, 150, 140, 64, 0).titled(historyTitles()...)
+	return newColumns(128, 84, 110, 165, 140, 110, 84, 0).titled(historyTitles()...)
 }
 
 func historyTitles() []string {
@@ -469,6 +558,10 @@ func (s *historyScreen) loadSources() {
 			if err != nil {
 				s.count.SetText(fmt.Sprintf(L("Cannot read the message sources: %s"), errorText(err)))
 				return
+			}
+			s.sources = list
+			if s.sel != nil {
+				s.showDetail(s.sel) // the OneBot preview and Send again read the sources
 			}
 			opts := []string{L("All sources")}
 			for _, src := range list {

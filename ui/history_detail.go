@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -13,6 +14,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"ucbi-console/core"
+	"ucbi-console/core/hub"
 )
 
 // showDetail shows one call (nil: none).
@@ -49,13 +51,11 @@ func (s *historyScreen) showDetail(r *core.HistoryRecord) {
 	}
 	s.metaVals["Outcome"].Importance = outcomeImp
 	s.metaVals["Outcome"].Refresh()
-	s.request.SetText(clip(prettyJSON(r.Request)))
+	ucbi, ob := historyRequests(*r, s.sources)
+	s.request.SetText(clip(ucbi))
+	s.onebotReq.SetText(clip(ob))
 	s.response.SetText(clip(prettyJSON(r.Response)))
-	if _, ok := ucbiRequest(*r); ok {
-		s.sendBtn.Enable()
-	} else {
-		s.sendBtn.Disable()
-	}
+	s.updateSendAgain()
 	if _, ok := contextFromTarget(r.Target); ok {
 		s.saveCtxBtn.Enable()
 	} else {
@@ -117,30 +117,126 @@ func clip(s string) string {
 
 func isRuneStart(b byte) bool { return b&0xC0 != 0x80 }
 
-// ucbiRequest returns the UCBI request a row recorded, when it is one that can be sent again:
-// only rows from UCBI callers (the GUI, the UCBI endpoint, the CLI) hold a UCBI request body.
-func ucbiRequest(r core.HistoryRecord) (core.Request, bool) {
+// botOrigins are the doors where bots call in OneBot 11's own form: their rows hold the OneBot
+// action and parameters, not a UCBI request.
+var botOrigins = map[string]bool{core.OriginOneBot: true, core.OriginOneBotWS: true, hub.OriginOneBotPost: true}
+
+// openLayerRow reports whether a row holds an open-layer action and its parameters rather than a
+// UCBI request: a bot's call, or a recommend card asked for by name (the GUI's Ark screen
+// records the card request itself).
+func openLayerRow(r core.HistoryRecord) bool {
+	return botOrigins[r.Origin] || r.Action == "ArkSharePeer" || r.Action == "send_ark_share"
+}
+
+// resendRequest is the UCBI request that makes a recorded call again, or why there is none.
+// A UCBI caller's row (the GUI, the UCBI endpoint, the CLI) holds its request; a bot's row holds
+// the OneBot action and parameters, which UCBI passes through as *action to the same source.
+func resendRequest(r core.HistoryRecord, sources []core.Source) (core.Request, string) {
+	if openLayerRow(r) {
+		if r.Source == "" {
+			return core.Request{}, L("This call never reached a message source: there is nothing to send again.")
+		}
+		i := slices.IndexFunc(sources, func(src core.Source) bool { return src.ID == r.Source })
+		if i < 0 {
+			return core.Request{}, fmt.Sprintf(L("The message source %q no longer exists."), r.Source)
+		}
+		params, err := core.DecodeRequestObject(orEmptyObject(r.Request))
+		if err != nil || r.Action == "" || strings.ContainsAny(r.Action, "*^/ ") {
+			return core.Request{}, L("The recorded request is not a OneBot action with a JSON object of parameters.")
+		}
+		ctx := sources[i].ContextOf()
+		return core.Request{Action: "*" + r.Action, Context: &ctx, Params: params}, ""
+	}
 	switch r.Origin {
 	case core.OriginGUI, core.OriginUCBI, core.OriginCLI:
 	default:
-		return core.Request{}, false
+		return core.Request{}, fmt.Sprintf(L("Calls from %q cannot be sent again."), r.Origin)
 	}
 	if len(r.Request) == 0 {
-		return core.Request{}, false
+		return core.Request{}, L("The request was not recorded.")
 	}
 	req, err := core.DecodeRequest(r.Request)
 	if err != nil || req.Action == "" || req.Action != r.Action {
-		return core.Request{}, false
+		return core.Request{}, L("The recorded request is not a whole UCBI request (a call refused before it was read).")
 	}
-	return req, true
+	return req, ""
+}
+
+// orEmptyObject is raw, or {} when nothing was recorded (an action without parameters).
+func orEmptyObject(raw json.RawMessage) []byte {
+	if len(bytes.TrimSpace(raw)) == 0 {
+		return []byte("{}")
+	}
+	return raw
+}
+
+// historyRequests are a recorded call's request in both forms: UCBI, and the OneBot 11 request
+// the backend received. A bot's call was OneBot to begin with (its UCBI form is what Send again
+// sends); a UCBI send becomes the OneBot request the open layer builds for it.
+func historyRequests(r core.HistoryRecord, sources []core.Source) (ucbi, ob string) {
+	if openLayerRow(r) {
+		ob = "POST /" + r.Action + "\n" + prettyJSON(orEmptyObject(r.Request))
+		req, why := resendRequest(r, sources)
+		if why != "" {
+			return fmt.Sprintf(L("(none: the call was recorded in OneBot form; %s)"), why), ob
+		}
+		return segPrettyJSON(req), ob
+	}
+	ucbi = prettyJSON(r.Request)
+	req, err := core.DecodeRequest(r.Request)
+	if len(r.Request) == 0 || err != nil {
+		return ucbi, L("(none: the request could not be read)")
+	}
+	via := ""
+	if i := slices.IndexFunc(sources, func(src core.Source) bool { return src.ID == r.Source }); i >= 0 {
+		via = sources[i].Via
+	} else if req.Context != nil {
+		via = req.Context.Via
+	}
+	layer, ok := openLayerOf(via)
+	if !ok {
+		return ucbi, L("(this source does not speak OneBot 11)")
+	}
+	switch {
+	case strings.HasPrefix(req.Action, "*"):
+		return ucbi, "POST /" + strings.TrimPrefix(req.Action, "*") + "\n" + segPrettyJSON(req.Params)
+	case isSendAction(req.Action):
+		t, tok := contextFromTarget(r.Target)
+		var m core.Message
+		if !tok || json.Unmarshal(req.Params["message"], &m) != nil {
+			return ucbi, L("(none: the request could not be read)")
+		}
+		preview, err := layer.previewSend(t.Target(), m)
+		if err != nil {
+			return ucbi, fmt.Sprintf(L("(no request: %s)"), errorText(err))
+		}
+		return ucbi, preview
+	}
+	return ucbi, L("(answered by the console: no OneBot request of its own)")
+}
+
+// updateSendAgain enables Send again for the selected call, or says why it cannot be.
+func (s *historyScreen) updateSendAgain() {
+	why := ""
+	if s.sel == nil {
+		why = " "
+	} else {
+		_, why = resendRequest(*s.sel, s.sources)
+	}
+	if why == "" {
+		s.sendBtn.Enable()
+	} else {
+		s.sendBtn.Disable()
+	}
+	setLine(s.sendWhy, widget.LowImportance, strings.TrimSpace(why))
 }
 
 func (s *historyScreen) onSendAgain() {
 	if s.sel == nil {
 		return
 	}
-	req, ok := ucbiRequest(*s.sel)
-	if !ok {
+	req, why := resendRequest(*s.sel, s.sources)
+	if why != "" {
 		return
 	}
 	target := s.sel.Target
@@ -174,15 +270,7 @@ func (s *historyScreen) sendAgain(req core.Request) {
 		return func() {
 			s.activity.Stop()
 			s.activity.Hide()
-			if s.sel != nil {
-				if _, ok := ucbiRequest(*s.sel); ok {
-					s.sendBtn.Enable()
-				} else {
-					s.sendBtn.Disable()
-				}
-			} else {
-				s.sendBtn.Disable()
-			}
+			s.updateSendAgain()
 			if err != nil {
 				s.setNote(sendFailureText("Sending again failed: %s", err))
 			} else {

@@ -228,11 +228,17 @@ func TestHistorySendAgainAndAutoRefresh(t *testing.T) {
 	})
 	r.wait("history.newer")
 
-	// Rows that are not UCBI requests cannot be sent again.
-	if _, ok := ucbiRequest(core.HistoryRecord{Origin: core.OriginOneBot, Action: "send_msg", Request: json.RawMessage(`{"action":"send_msg"}`)}); ok {
-		t.Error("a OneBot row is not a UCBI request")
-	}
-	if _, ok := ucbiRequest(core.HistoryRecord{Origin: core.OriginGUI, Action: "ArkSharePeer", Request: json.RawMessage(`{"group_id":"1"}`)}); ok {
-		t.Error("an Ark row is not a UCBI request")
+	// Rows that hold no request to send cannot be sent again, and say why.
+	for _, bad := range []core.HistoryRecord{
+		{Origin: core.OriginOneBot, Action: "send_msg", Request: json.RawMessage(`{"message":"x"}`)},                            // never reached a source
+		{Origin: core.OriginOneBot, Source: "gone", Action: "send_msg", Request: json.RawMessage(`{"message":"x"}`)},            // source removed
+		{Origin: core.OriginGUI, Action: "get_status", Request: json.RawMessage(`{"group_id":"1"}`)},                            // not a UCBI request
+		{Origin: core.OriginOneBot, Source: "napcat-主号", Action: "send_msg", Request: json.RawMessage(`["not","an","object"]`)}, // not an object
+	} {
+		r.ui(func() {
+			if _, why := resendRequest(bad, s.sources); why == "" {
+				t.Errorf("%+v: can be sent again", bad)
+			}
+		})
 	}
 }
