@@ -10,7 +10,6 @@ import (
 
 	"ucbi-console/assets"
 	"ucbi-console/cli"
-	"ucbi-console/core"
 	"ucbi-console/core/endpoint"
 	"ucbi-console/ui"
 )
@@ -29,7 +28,8 @@ func runGUI(env *cli.Env) error {
 		return err
 	}
 	// The console's event half and bots run while the window is open (core/server, as serve
-	// runs them); the app's endpoint gets their doors.
+	// runs them): every source's event link, deliveries, the bot hub. The app's endpoint gets
+	// their doors, the Inbox their events. /metrics and the POST URLs are read here, once.
 	set, err := env.DB.EndpointSettings()
 	if err != nil {
 		return err
@@ -39,21 +39,18 @@ func runGUI(env *cli.Env) error {
 		return err
 	}
 	defer rt.Close()
+	runtime := ui.ServerRuntime(rt)
 	a := app.NewWithID("io.github.ucbi.console")
 	a.SetIcon(fyne.NewStaticResource("icon.png", assets.IconPNG))
 	w := ui.Create(a, ui.Deps{
 		Store:            env.DB,
 		Dispatcher:       env.Dispatcher,
 		EndpointDefaults: endpoint.Options{Listen: endpoint.DefaultListen, Root: "/"},
-		NewEndpoint: func(_ *core.Dispatcher, o endpoint.Options) (ui.Endpoint, error) {
-			srv, err := rt.NewEndpoint(o)
-			if err != nil {
-				return nil, err
-			}
-			return srv, nil
-		},
-		DataDir: env.DataDir,
-		Version: version,
+		Runtime:          runtime,
+		Events:           ui.NewEventFeed(env.DB, runtime),
+		StartDemo:        cli.StartDemo, // the same start as `ucbi-console demo`
+		DataDir:          env.DataDir,
+		Version:          version,
 	})
 	w.ShowAndRun()
 	return nil

@@ -4,6 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -15,29 +18,26 @@ import (
 
 	"ucbi-console/core"
 	"ucbi-console/core/endpoint"
+	"ucbi-console/store"
 )
 
 // maxCallLog bounds the live log of endpoint calls.
 const maxCallLog = 500
 
-// Setting keys of the endpoint.
-const (
-	keyEndpointListen = "endpoint.listen"
-	keyEndpointRoot   = "endpoint.root"
-	keyEndpointToken  = "endpoint.token"
-)
-
-// endpointRunner owns the local endpoint and its call log. It outlives the screens (a language
-// switch rebuilds them); its fields are touched on the UI goroutine only.
+// endpointRunner owns the local endpoint, its settings and its call log. It outlives the
+// screens (a language switch rebuilds them); its fields are touched on the UI goroutine only.
 type endpointRunner struct {
-	e      *env
-	srv    Endpoint
-	addr   string // where it listens; "" when stopped
-	busy   bool   // starting or stopping
-	listen string
-	root   string
-	token  string
-	log    []endpoint.CallLog // oldest first, at most maxCallLog
+	e    *env
+	srv  Endpoint
+	addr string // where it listens; "" when stopped
+	busy bool   // starting or stopping
+	// set is the stored settings (listen, root, token, rate, origins, metrics, post URLs…),
+	// saved whole on every change.
+	set core.EndpointSettings
+	// started is the settings the running runtime was started with (metrics, post URLs):
+	// the screen says when the stored ones differ.
+	started core.EndpointSettings
+	log     []endpoint.CallLog // oldest first, at most maxCallLog
 
 	pendMu   sync.Mutex
 	pending  []endpoint.CallLog // calls not yet handed to the UI goroutine
@@ -46,27 +46,58 @@ type endpointRunner struct {
 }
 
 func newEndpointRunner(e *env) *endpointRunner {
-	r := &endpointRunner{e: e, listen: e.deps.EndpointDefaults.Listen, root: e.deps.EndpointDefaults.Root}
-	if r.listen == "" {
-		r.listen = endpoint.DefaultListen
-	}
-	if r.root == "" {
-		r.root = "/"
-	}
+	r := &endpointRunner{e: e}
 	// Read once at start-up, before the window shows.
-	for key, dst := range map[string]*string{keyEndpointListen: &r.listen, keyEndpointRoot: &r.root, keyEndpointToken: &r.token} {
-		if v, ok, err := e.deps.Store.Setting(key); err == nil && ok && v != "" {
-			*dst = v
-		}
+	set, err := e.deps.Store.EndpointSettings()
+	if err != nil {
+		fyne.LogError("read endpoint settings", err)
+		r.lastErr = errorText(err)
 	}
+	if set.Listen == "" {
+		set.Listen = e.deps.EndpointDefaults.Listen
+	}
+	if set.Listen == "" {
+		set.Listen = endpoint.DefaultListen
+	}
+	if set.Root == "" {
+		set.Root = e.deps.EndpointDefaults.Root
+	}
+	if set.Root == "" {
+		set.Root = "/"
+	}
+	r.set, r.started = set, set
 	return r
+}
+
+// autoStarts tells whether the endpoint starts with the app when it was running (on by default).
+func (r *endpointRunner) autoStarts() bool { return r.set.AutoStart == nil || *r.set.AutoStart }
+
+// autoStart starts the endpoint when it was running when the app closed and the setting says so.
+func (r *endpointRunner) autoStart() {
+	if r.set.Running && r.autoStarts() {
+		r.start()
+	}
+}
+
+// save stores the settings (in the background; errors are shown).
+func (r *endpointRunner) save() {
+	set := r.set
+	set.AllowOrigins = append([]string(nil), set.AllowOrigins...)
+	set.PostURLs = append([]string(nil), set.PostURLs...)
+	r.e.run("endpoint.saved", func() func() {
+		if err := r.e.deps.Store.PutEndpointSettings(set); err != nil {
+			return func() { r.e.showError(fmt.Errorf(L("Cannot save the endpoint settings: %v"), errorText(err))) }
+		}
+		return nil
+	})
 }
 
 // address is where the endpoint listens ("" when stopped).
 func (r *endpointRunner) address() string { return r.addr }
 
 func (r *endpointRunner) options() endpoint.Options {
-	return endpoint.Options{Listen: r.listen, Root: r.root, Token: r.token, OnCall: r.onCall}
+	return endpoint.Options{Listen: r.set.Listen, Root: r.set.Root, Token: r.set.Token, RateLimit: r.set.Rate,
+		AllowOrigins: append([]string(nil), r.set.AllowOrigins...), OnCall: r.onCall}
 }
 
 // start starts the endpoint with the current options (from the UI goroutine).
@@ -88,6 +119,10 @@ func (r *endpointRunner) start() {
 				r.lastErr = errorText(err)
 			} else {
 				r.srv, r.addr = srv, srv.Addr()
+				if !r.set.Running {
+					r.set.Running = true // starts again with the app
+					r.save()
+				}
 			}
 			r.e.notify(topicEndpoint)
 		}
@@ -101,6 +136,8 @@ func (r *endpointRunner) stop() {
 	}
 	srv := r.srv
 	r.busy, r.lastErr = true, ""
+	r.set.Running = false // the operator stopped it: it stays stopped next time
+	r.save()
 	r.e.notify(topicEndpoint)
 	r.e.run("endpoint.stop", func() func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -178,58 +215,88 @@ func (r *endpointRunner) routes() ([]endpoint.Route, error) {
 	}
 	out := make([]endpoint.Route, len(routes))
 	for i, rt := range routes {
-		if r.addr != "" && r.addr != r.listen {
-			rt.Curl = strings.ReplaceAll(rt.Curl, "http://"+r.listen, "http://"+r.addr)
+		if r.addr != "" && r.addr != r.set.Listen {
+			rt.Curl = strings.ReplaceAll(rt.Curl, "http://"+r.set.Listen, "http://"+r.addr)
 		}
-		if r.token != "" {
-			rt.Curl = strings.ReplaceAll(rt.Curl, r.token, "$TOKEN") // never show it
+		if r.set.Token != "" {
+			rt.Curl = strings.ReplaceAll(rt.Curl, r.set.Token, "$TOKEN") // never show it
 		}
 		out[i] = rt
 	}
 	return out, err
 }
 
-// endpointScreen shows and controls the local endpoint.
+// endpointScreen shows and controls the local endpoint: its state and Start/Stop on top, then
+// tabs for its settings, its routes, the calls it took and the bots it serves.
 type endpointScreen struct {
 	e *env
 	r *endpointRunner
 
-	listen   *widget.Entry
-	root     *widget.Entry
-	token    *widget.Label
-	tokenTip *widget.Label
-	genBtn   *widget.Button
-	copyBtn  *widget.Button
-	clearBtn *widget.Button
-	startBtn *widget.Button
-	stopBtn  *widget.Button
-	status   *widget.Label
-	errLabel *widget.Label
-	activity *widget.Activity
-	notice   *widget.Label
+	listen     *widget.Entry
+	root       *widget.Entry
+	token      *widget.Label
+	tokenTip   *widget.Label
+	genBtn     *widget.Button
+	copyBtn    *widget.Button
+	clearBtn   *widget.Button
+	rate       *widget.Entry
+	origins    *widget.Entry
+	metrics    *widget.Check
+	postURLs   *widget.Entry
+	postSecret *widget.Entry
+	autoStart  *widget.Check
+	restartTip *widget.Label
+	saveBtn    *widget.Button
+	startBtn   *widget.Button
+	stopBtn    *widget.Button
+	status     *widget.Label
+	errLabel   *widget.Label
+	activity   *widget.Activity
+	notice     *widget.Label
 
 	routes   []endpoint.Route
 	routeBox *fyne.Container
 	logList  *widget.List
 	logEmpty *widget.Label
+	bots     *botsPane
+	tabs     *container.AppTabs
 }
 
 func newEndpointScreen(e *env) *endpointScreen {
 	s := &endpointScreen{e: e, r: e.ep}
+	set := s.r.set
 	s.listen = widget.NewEntry()
-	s.listen.SetText(s.r.listen)
+	s.listen.SetText(set.Listen)
 	s.listen.SetPlaceHolder(fmt.Sprintf(L("Default: %s"), endpoint.DefaultListen))
 	s.root = widget.NewEntry()
-	s.root.SetText(s.r.root)
+	s.root.SetText(set.Root)
 	s.root.SetPlaceHolder(fmt.Sprintf(L("Default: %s"), "/"))
 	s.token = widget.NewLabel("")
 	s.token.TextStyle = fyne.TextStyle{Monospace: true}
-	s.tokenTip = widget.NewLabel("")
-	s.tokenTip.Wrapping = fyne.TextWrapWord
-	s.tokenTip.Importance = widget.LowImportance
+	s.tokenTip = hintLabel()
 	s.genBtn = widget.NewButtonWithIcon(L("Generate"), theme.ViewRefreshIcon(), s.onGenerate)
 	s.copyBtn = widget.NewButtonWithIcon(L("Copy"), theme.ContentCopyIcon(), s.onCopyToken)
 	s.clearBtn = widget.NewButtonWithIcon(L("Clear"), theme.ContentClearIcon(), s.onClearToken)
+	s.rate = widget.NewEntry()
+	s.rate.SetPlaceHolder(L("Unlimited"))
+	if set.Rate > 0 {
+		s.rate.SetText(strconv.FormatFloat(set.Rate, 'f', -1, 64))
+	}
+	s.origins = widget.NewMultiLineEntry()
+	s.origins.SetMinRowsVisible(2)
+	s.origins.SetPlaceHolder(L("One origin a line, e.g. http://localhost:8080 (none: no CORS)"))
+	s.origins.SetText(strings.Join(set.AllowOrigins, "\n"))
+	s.metrics = widget.NewCheck(L("Serve GET /metrics (Prometheus, behind the token)"), nil)
+	s.metrics.SetChecked(set.Metrics)
+	s.postURLs = widget.NewMultiLineEntry()
+	s.postURLs.SetMinRowsVisible(2)
+	s.postURLs.SetPlaceHolder(L("One URL a line: every event is POSTed to each, in order"))
+	s.postURLs.SetText(strings.Join(set.PostURLs, "\n"))
+	s.postSecret = secretEntry()
+	s.autoStart = widget.NewCheck(L("Start with the app when it was running"), nil)
+	s.autoStart.SetChecked(s.r.autoStarts())
+	s.restartTip = hintLabel()
+	s.saveBtn = widget.NewButtonWithIcon(L("Save settings"), theme.DocumentSaveIcon(), s.onSave)
 	s.startBtn = widget.NewButtonWithIcon(L("Start"), theme.MediaPlayIcon(), s.onStart)
 	s.startBtn.Importance = widget.HighImportance
 	s.stopBtn = widget.NewButtonWithIcon(L("Stop"), theme.MediaStopIcon(), s.onStop)
@@ -272,6 +339,14 @@ func newEndpointScreen(e *env) *endpointScreen {
 			cols.show()
 		},
 	)
+	s.logList.OnSelected = func(id widget.ListItemID) {
+		s.logList.Unselect(id)
+		n := len(s.r.log)
+		if id >= 0 && id < n {
+			s.openCall(s.r.log[n-1-id])
+		}
+	}
+	s.bots = newBotsPane(e)
 	e.listen(topicEndpoint, s.refresh)
 	e.listen("endpoint.log", s.refreshLog)
 	s.refresh()
@@ -285,18 +360,45 @@ func (s *endpointScreen) content() fyne.CanvasObject {
 		widget.NewFormItem(L("Listen address"), s.listen),
 		widget.NewFormItem(L("API root"), s.root),
 		widget.NewFormItem(L("Token"), container.NewVBox(tokenRow, s.tokenTip)),
+		widget.NewFormItem(L("Calls per second"), s.rate),
+		widget.NewFormItem(L("Allowed origins"), s.origins),
+		widget.NewFormItem(L("Event POST URLs"), s.postURLs),
+		widget.NewFormItem(L("POST secret"), s.postSecret),
+		widget.NewFormItem("", container.NewVBox(s.metrics, s.restartTip)),
+		widget.NewFormItem("", s.autoStart),
 	)
-	controls := container.NewHBox(s.startBtn, s.stopBtn, s.activity, s.status)
-	top := container.NewVBox(heading(L("Local endpoint")), form, controls, s.errLabel, s.notice, widget.NewSeparator())
+	settings := container.NewVScroll(container.NewPadded(container.NewVBox(form, container.NewHBox(s.saveBtn))))
 
-	routes := container.NewVBox(heading(L("Routes")), s.routeBox)
+	routes := container.NewVScroll(container.NewPadded(s.routeBox))
 	logHeader := newEndpointLogColumns()
 	logHeader.set(endpointLogTitles()...).bold(-1).show()
-	logPane := container.NewBorder(container.NewVBox(heading(L("Calls (last 500)")), logHeader), nil, nil, nil,
+	logPane := container.NewBorder(container.NewVBox(hintLabelText(L("The last 500 calls; click one for its history detail.")), logHeader), nil, nil, nil,
 		container.NewStack(s.logList, container.NewCenter(s.logEmpty)))
-	split := container.NewVSplit(container.NewVScroll(routes), logPane)
-	split.Offset = 0.45
-	return container.NewPadded(container.NewBorder(top, nil, nil, nil, split))
+
+	s.tabs = container.NewAppTabs(
+		container.NewTabItemWithIcon(L("Settings"), theme.SettingsIcon(), settings),
+		container.NewTabItemWithIcon(L("Routes"), theme.ListIcon(), routes),
+		container.NewTabItemWithIcon(L("Calls"), theme.HistoryIcon(), logPane),
+		container.NewTabItemWithIcon(L("Bots"), theme.AccountIcon(), s.bots.content()),
+	)
+	s.tabs.OnSelected = func(t *container.TabItem) {
+		if t.Content == s.tabs.Items[3].Content {
+			s.bots.refresh()
+		}
+	}
+	controls := container.NewHBox(heading(L("Local endpoint")), s.startBtn, s.stopBtn, s.activity, s.status)
+	top := container.NewVBox(controls, s.errLabel, s.notice)
+	return container.NewPadded(container.NewBorder(top, nil, nil, nil, s.tabs))
+}
+
+// shown refreshes the bots' states.
+func (s *endpointScreen) shown() { s.bots.refresh() }
+
+// hintLabelText is a hint label with a text.
+func hintLabelText(text string) *widget.Label {
+	l := hintLabel()
+	l.SetText(text)
+	return l
 }
 
 // refresh shows the runner's state.
@@ -320,9 +422,9 @@ func (s *endpointScreen) refresh() {
 		s.activity.Stop()
 		s.activity.Hide()
 	}
-	setEnabled(!running && !r.busy, s.listen, s.root, s.genBtn, s.clearBtn, s.startBtn)
+	setEnabled(!running && !r.busy, s.listen, s.root, s.genBtn, s.clearBtn, s.startBtn, s.rate, s.origins)
 	setEnabled(running && !r.busy, s.stopBtn)
-	setEnabled(r.token != "", s.copyBtn, s.clearBtn)
+	setEnabled(r.set.Token != "", s.copyBtn, s.clearBtn)
 	if running || r.busy {
 		s.clearBtn.Disable()
 	}
@@ -333,12 +435,18 @@ func (s *endpointScreen) refresh() {
 		s.errLabel.SetText("")
 		s.errLabel.Hide()
 	}
-	if r.token == "" {
+	if r.set.Token == "" {
 		s.token.SetText("—")
 		s.tokenTip.SetText(L("No token: only programs on this computer should reach a loopback address."))
 	} else {
-		s.token.SetText(core.MaskedToken(r.token))
+		s.token.SetText(core.MaskedToken(r.set.Token))
 		s.tokenTip.SetText(L("Bots send it as: Authorization: Bearer <token>"))
+	}
+	showSavedSecret(s.postSecret, nil, r.set.PostSecret, L("Signing secret (optional)"))
+	if r.set.Metrics != r.started.Metrics || !slices.Equal(r.set.PostURLs, r.started.PostURLs) || r.set.PostSecret != r.started.PostSecret {
+		s.restartTip.SetText(L("/metrics and the event POST URLs change when the app starts again."))
+	} else {
+		s.restartTip.SetText(L("/metrics is off by default; the event POST URLs get every event, signed with the secret (X-Signature)."))
 	}
 	s.refreshRoutes()
 }
@@ -352,7 +460,7 @@ func (s *endpointScreen) refreshRoutes() {
 		msg.Importance = widget.DangerImportance
 		objs = append(objs, msg)
 	}
-	if s.r.token != "" {
+	if s.r.set.Token != "" {
 		tip := widget.NewLabel(L("Examples use $TOKEN: export TOKEN=<your token>"))
 		tip.Importance = widget.LowImportance
 		objs = append(objs, tip)
@@ -394,25 +502,68 @@ func (s *endpointScreen) setNotice(msg string) {
 	}
 }
 
-// applyFields copies the edited listen address and root into the runner and saves them.
+// lines splits a multi-line entry into its non-empty trimmed lines.
+func lines(text string) []string {
+	var out []string
+	for _, l := range strings.Split(text, "\n") {
+		if l = strings.TrimSpace(l); l != "" {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// applyFields checks the edited settings, copies them into the runner and saves them.
 func (s *endpointScreen) applyFields() error {
-	listen := strings.TrimSpace(s.listen.Text)
-	root := strings.TrimSpace(s.root.Text)
-	if listen == "" {
+	set := s.r.set
+	set.Listen = strings.TrimSpace(s.listen.Text)
+	set.Root = strings.TrimSpace(s.root.Text)
+	if set.Listen == "" {
 		return errors.New(L("The listen address is empty."))
 	}
-	if root == "" {
-		root = "/"
+	if set.Root == "" {
+		set.Root = "/"
 	}
-	if listen != s.r.listen {
-		s.r.listen = listen
-		s.e.putSetting(keyEndpointListen, listen)
+	set.Rate = 0
+	if t := strings.TrimSpace(s.rate.Text); t != "" {
+		v, err := strconv.ParseFloat(t, 64)
+		if err != nil || v < 0 || v > 100000 {
+			return errors.New(L("Calls per second must be a number from 0 (unlimited) to 100000."))
+		}
+		set.Rate = v
 	}
-	if root != s.r.root {
-		s.r.root = root
-		s.e.putSetting(keyEndpointRoot, root)
+	set.AllowOrigins = lines(s.origins.Text)
+	for _, o := range set.AllowOrigins {
+		if u, err := url.Parse(o); o != "*" && (err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "") {
+			return fmt.Errorf(L("%q is not an origin (scheme://host[:port], or *)."), o)
+		}
 	}
+	set.PostURLs = lines(s.postURLs.Text)
+	for _, p := range set.PostURLs {
+		if u, err := url.Parse(p); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return fmt.Errorf(L("%q is not an http:// or https:// URL."), core.Source{URL: p}.ShownURL())
+		}
+	}
+	if t := strings.TrimSpace(s.postSecret.Text); t != "" {
+		set.PostSecret = t
+	}
+	set.Metrics = s.metrics.Checked
+	auto := s.autoStart.Checked
+	set.AutoStart = &auto
+	s.r.set = set
+	s.r.save()
 	return nil
+}
+
+func (s *endpointScreen) onSave() {
+	if err := s.applyFields(); err != nil {
+		s.r.lastErr = errorText(err)
+		s.refresh()
+		return
+	}
+	s.r.lastErr = ""
+	s.setNotice(L("Saved."))
+	s.refresh()
 }
 
 func (s *endpointScreen) onStart() {
@@ -431,11 +582,11 @@ func (s *endpointScreen) onStop() {
 
 func (s *endpointScreen) onGenerate() {
 	set := func() {
-		s.r.token = endpoint.GenerateToken()
-		s.e.putSetting(keyEndpointToken, s.r.token)
+		s.r.set.Token = endpoint.GenerateToken()
+		s.r.save()
 		s.refresh()
 	}
-	if s.r.token == "" {
+	if s.r.set.Token == "" {
 		set()
 		return
 	}
@@ -443,18 +594,50 @@ func (s *endpointScreen) onGenerate() {
 }
 
 func (s *endpointScreen) onCopyToken() {
-	if s.r.token == "" {
+	if s.r.set.Token == "" {
 		return
 	}
-	s.e.app.Clipboard().SetContent(s.r.token)
+	s.e.app.Clipboard().SetContent(s.r.set.Token)
 	s.setNotice(L("Token copied to the clipboard"))
 }
 
 func (s *endpointScreen) onClearToken() {
 	s.e.confirm(L("Token"), L("Remove the token? Anyone who can reach the endpoint can then send messages."), L("Remove token"), func() {
-		s.r.token = ""
-		s.e.putSetting(keyEndpointToken, "")
+		s.r.set.Token = ""
+		s.r.save()
 		s.refresh()
+	})
+}
+
+// openCall opens the history row of a logged call: the newest row of its source and action
+// written during the call, in History's detail.
+func (s *endpointScreen) openCall(c endpoint.CallLog) {
+	if c.Action == "" {
+		s.setNotice(L("This call was refused before it reached an action: it has no history row."))
+		return
+	}
+	st := s.e.deps.Store
+	s.e.run("endpoint.opencall", func() func() {
+		rows, err := st.HistoryPage(0, 200, store.HistoryFilter{Source: c.Source, Action: c.Action})
+		var found *core.HistoryRecord
+		// The row is written during the call; the log's time may be its start or its end.
+		from, to := c.Time.Add(-c.Latency-2*time.Second), c.Time.Add(c.Latency+2*time.Second)
+		for i := range rows {
+			if !rows[i].Time.After(to) && !rows[i].Time.Before(from) {
+				found = &rows[i]
+				break
+			}
+		}
+		return func() {
+			switch {
+			case err != nil:
+				s.setNotice(errorText(err))
+			case found == nil:
+				s.setNotice(L("No history row matches this call (it may have been refused before it ran)."))
+			default:
+				s.showCallDetail(*found)
+			}
+		}
 	})
 }
 

@@ -20,13 +20,13 @@ func TestEndpointStartCallStop(t *testing.T) {
 
 	// A token, generated and saved, never shown in full.
 	r.tap(s.genBtn)
-	r.wait("setting." + keyEndpointToken)
-	token := r.e.ep.token
+	r.wait("endpoint.saved")
+	token := r.e.ep.set.Token
 	if len(token) < 16 {
 		t.Fatalf("token %q", token)
 	}
-	if saved, _, _ := r.db.Setting(keyEndpointToken); saved != token {
-		t.Errorf("saved token %q", saved)
+	if saved, _ := r.db.EndpointSettings(); saved.Token != token {
+		t.Errorf("saved token %q", saved.Token)
 	}
 	if r.hasText(token) || !r.hasText(core.MaskedToken(token)) {
 		t.Errorf("the token must show masked only; texts %q", r.windowTexts())
@@ -39,8 +39,9 @@ func TestEndpointStartCallStop(t *testing.T) {
 	if addr == "" || strings.HasSuffix(addr, ":0") {
 		t.Fatalf("listening on %q (error %q)", addr, r.e.ep.lastErr)
 	}
-	if saved, _, _ := r.db.Setting(keyEndpointListen); saved != "127.0.0.1:0" {
-		t.Errorf("saved listen %q", saved)
+	r.idle()
+	if saved, _ := r.db.EndpointSettings(); saved.Listen != "127.0.0.1:0" || !saved.Running {
+		t.Errorf("saved listen %q, running %v", saved.Listen, saved.Running)
 	}
 	r.ui(func() {
 		if s.status.Text != "Listening on http://"+addr || !s.startBtn.Disabled() || s.stopBtn.Disabled() {
@@ -86,9 +87,18 @@ func TestEndpointStartCallStop(t *testing.T) {
 			t.Error("the log still says it is empty")
 		}
 	})
+	r.ui(func() { s.tabs.SelectIndex(2) }) // Calls
 	if !r.hasText("send_group_message") || !r.hasText("group:20001") {
 		t.Errorf("the log should show the call; texts %q", r.windowTexts())
 	}
+	// A row opens its history detail (the newest row is the refused call: it has none).
+	r.ui(func() { s.logList.Select(1) })
+	r.wait("endpoint.opencall")
+	if texts := r.overlayTexts(); !strings.Contains(strings.Join(texts, "\n"), "send_group_message") || !strings.Contains(strings.Join(texts, "\n"), "你好") {
+		t.Errorf("the call's detail: %q", texts)
+	}
+	r.tapDialogButton("Close")
+	r.open("endpoint")
 	if n, _ := r.db.HistoryCount(); n < 1 {
 		t.Errorf("history rows %d", n)
 	}

@@ -28,8 +28,12 @@ type env struct {
 	// useContext switches to Compose with this context as the target.
 	useContext func(core.Context)
 
-	sh *shell
-	ep *endpointRunner
+	sh   *shell
+	ep   *endpointRunner
+	mon  *sourceMonitor // every source's status, for the dots and the status bar
+	demo *demoRunner    // the built-in demo open layer, when the operator tried it
+	// pollInterval is how often sources without an event link are checked (0 = the default).
+	pollInterval time.Duration
 
 	// uiMu serialises the UI half of background work with whoever else is driving the widgets.
 	// In the real driver every UI half runs on the UI goroutine and the lock is never contended;
@@ -122,6 +126,28 @@ func (e *env) putSetting(key, value string) {
 			return func() { e.showError(fmt.Errorf(L("Cannot save the setting %s: %v"), key, errorText(err))) }
 		}
 		return nil
+	})
+}
+
+// sourcesChanged is called (on the UI goroutine) after a source was added, edited or removed:
+// the runtime starts, restarts or stops its event link, then the lists, the status bar and
+// the dots follow.
+func (e *env) sourcesChanged() {
+	e.notify(topicSources)
+	rt := e.deps.Runtime
+	e.run("sources.reloaded", func() func() {
+		var err error
+		if rt != nil {
+			err = rt.ReloadSources()
+		}
+		return func() {
+			if err != nil {
+				e.sh.setStatusNote(fmt.Sprintf(L("An event link did not start: %s"), errorText(err)))
+			} else if e.sh.note != "" {
+				e.sh.setStatusNote("")
+			}
+			e.mon.check()
+		}
 	})
 }
 

@@ -50,7 +50,7 @@ func TestScreenshots(t *testing.T) {
 	}
 	ep := r.open("endpoint").(*endpointScreen)
 	settle()
-	r.ui(func() { ep.r.token = "ucbi-token-abcdef0123456789"; ep.listen.SetText("127.0.0.1:0") })
+	r.ui(func() { ep.r.set.Token = "ucbi-token-abcdef0123456789"; ep.listen.SetText("127.0.0.1:0") })
 	r.tap(ep.startBtn)
 	r.wait("endpoint.start")
 	for _, body := range []string{
@@ -59,7 +59,7 @@ func TestScreenshots(t *testing.T) {
 		`{"action":"^get_available_contexts"}`,
 	} {
 		req, _ := http.NewRequest("POST", "http://"+r.e.ep.address()+"/", strings.NewReader(body))
-		req.Header.Set("Authorization", "Bearer "+r.e.ep.token)
+		req.Header.Set("Authorization", "Bearer "+r.e.ep.set.Token)
 		if resp, err := http.DefaultClient.Do(req); err == nil {
 			resp.Body.Close()
 		}

@@ -16,6 +16,7 @@ type settingsScreen struct {
 	e        *env
 	language *widget.Select
 	theme    *widget.RadioGroup
+	notify   *widget.Check
 }
 
 func newSettingsScreen(e *env) *settingsScreen {
@@ -31,7 +32,36 @@ func newSettingsScreen(e *env) *settingsScreen {
 	s.theme.SetSelected(L(themeTitle(e.sh.theme.mode)))
 	s.language.OnChanged = func(string) { s.onLanguage() }
 	s.theme.OnChanged = func(string) { s.onTheme() }
+
+	// The Inbox's switch, shown here too: one setting (inbox.notify), on by default.
+	s.notify = widget.NewCheck(L("Desktop notifications for private messages and @-mentions while the window is not focused"), nil)
+	if h := hubOf(e); h != nil {
+		s.notify.SetChecked(h.notifyOn.Load())
+		s.notify.OnChanged = h.setNotify
+		e.listen(topicEvents, func() { // the Inbox may have switched it
+			if on := h.notifyOn.Load(); on != s.notify.Checked {
+				s.notify.SetChecked(on)
+			}
+		})
+	} else {
+		e.run("settings.notify", func() func() {
+			v, _, _ := e.deps.Store.Setting(keyInboxNotify)
+			return func() {
+				s.notify.SetChecked(v != "off")
+				s.notify.OnChanged = func(on bool) {
+					e.putSetting(keyInboxNotify, map[bool]string{true: "on", false: "off"}[on])
+				}
+			}
+		})
+	}
 	return s
+}
+
+// shown picks up a change made on the Inbox.
+func (s *settingsScreen) shown() {
+	if h := hubOf(s.e); h != nil && h.notifyOn.Load() != s.notify.Checked {
+		s.notify.SetChecked(h.notifyOn.Load())
+	}
 }
 
 func themeTitle(mode string) string {
@@ -69,6 +99,7 @@ func (s *settingsScreen) content() fyne.CanvasObject {
 	if version == "" {
 		version = "dev"
 	}
+	notify := widget.NewForm(widget.NewFormItem("", s.notify))
 	appearance := widget.NewForm(
 		widget.NewFormItem(L("Language"), s.language),
 		widget.NewFormItem(L("Theme"), s.theme),
@@ -78,10 +109,11 @@ func (s *settingsScreen) content() fyne.CanvasObject {
 	data := widget.NewForm(widget.NewFormItem(L("Data directory"), dataDir))
 	about := widget.NewForm(
 		widget.NewFormItem(L("Version"), widget.NewLabel(version)),
-		widget.NewFormItem("", wrapLabel(L("UCBI Console sends messages through your QQ bot backends (OneBot 11) and serves the UCBI API to your bots."))),
+		widget.NewFormItem("", wrapLabel(L("UCBI Console sits between your chat backends (OneBot 11, OneBot 12, Openwx) and your bots: it shows what comes in, sends by hand, and serves the UCBI API and OneBot 11 to your bots."))),
 	)
 	box := container.NewVBox(
 		widget.NewCard(L("Appearance"), "", appearance),
+		widget.NewCard(L("Notifications"), "", notify),
 		widget.NewCard(L("Data"), "", data),
 		widget.NewCard(L("About"), "", about),
 	)

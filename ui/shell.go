@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -62,14 +63,33 @@ func create(a fyne.App, deps Deps, configure func(*env)) *env {
 	e.win.Resize(fyne.NewSize(float32(w), float32(h)))
 
 	e.ep = newEndpointRunner(e)
+	e.mon = newSourceMonitor(e, e.pollInterval)
+	e.demo = &demoRunner{e: e}
 	sh := &shell{e: e, theme: th, fonts: fonts, built: map[string]screen{}, views: map[string]fyne.CanvasObject{}}
 	e.sh = sh
 	e.openScreen = sh.open
 	e.useContext = sh.useContext
 	sh.current = setting(keyScreen)
 	sh.lang = setting(keyLang)
+	sources, err := deps.Store.Sources()
+	if err != nil {
+		fyne.LogError("read sources", err)
+	}
+	// First start (no source, no screen opened yet): the first screen says what the console is
+	// and how to start, in place of an Inbox that would be empty.
+	sh.welcome = err == nil && len(sources) == 0 && sh.current == ""
 	sh.rebuild()
 	sh.addShortcuts()
+	e.mon.start()
+	if deps.Runtime != nil {
+		go botsTicker(e, 2*time.Second, e.mon.stop)
+	}
+	for _, src := range sources {
+		if isDemoSource(src) {
+			e.demo.resume(src) // the demo's source is stored: the demo runs again
+		}
+	}
+	e.ep.autoStart()
 
 	e.win.SetOnClosed(func() {
 		// The app is exiting: save synchronously, then stop the endpoint.
@@ -81,6 +101,8 @@ func create(a fyne.App, deps Deps, configure func(*env)) *env {
 		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
 		defer cancel()
 		e.ep.stopNow(ctx)
+		e.mon.close()
+		e.demo.stopNow()
 	})
 	return e
 }
@@ -97,6 +119,10 @@ type shell struct {
 	current string
 
 	lang string // the saved language choice: "", "system", "en" or "zh"
+	// welcome: the welcome view is shown (no source yet) until a screen is opened.
+	welcome bool
+
+	note string // an event-link problem for the status bar ("" = none)
 
 	nav       *widget.List
 	body      *fyne.Container
@@ -104,6 +130,8 @@ type shell struct {
 	endpoint  *widget.Label
 	status    *fyne.Container
 	selecting bool
+	sources   int    // how many sources are stored (-1: unreadable)
+	lastMeta  uint64 // the last event onEvents looked at
 }
 
 // langChoice is the language choice for Settings: "system", "en" or "zh".
@@ -148,7 +176,10 @@ func (sh *shell) rebuild() {
 	sh.endpoint = widget.NewLabel("")
 	version := widget.NewLabel(e.deps.Version)
 	version.Importance = widget.LowImportance
-	sh.status = container.NewHBox(sh.sourcesLb, widget.NewSeparator(), sh.endpoint, layout.NewSpacer(), version)
+	// The sources part may grow long (which are down): it is cut with an ellipsis rather than
+	// widening the window.
+	sh.sourcesLb.Truncation = fyne.TextTruncateEllipsis
+	sh.status = container.NewBorder(nil, nil, nil, container.NewHBox(widget.NewSeparator(), sh.endpoint, layout.NewSpacer(), version), sh.sourcesLb)
 
 	var top fyne.CanvasObject
 	if sh.fonts.warning != "" {
@@ -163,7 +194,9 @@ func (sh *shell) rebuild() {
 	e.win.SetMainMenu(sh.mainMenu())
 
 	e.listen(topicSources, sh.refreshSources)
+	e.listen(topicSourceStatus, sh.showSources)
 	e.listen(topicEndpoint, sh.refreshEndpoint)
+	e.listen(topicEvents, sh.onEvents)
 	sh.refreshSources()
 	sh.refreshEndpoint()
 
@@ -172,8 +205,33 @@ func (sh *shell) rebuild() {
 		id = sh.defs[0].id
 	}
 	sh.current = ""
+	if sh.welcome {
+		sh.current = id // where Ctrl+n and the navigation start from
+		sh.body.Objects = []fyne.CanvasObject{newWelcomeView(e).content()}
+		sh.body.Refresh()
+		return
+	}
 	if id != "" {
 		sh.open(id)
+	}
+}
+
+// onEvents checks the sources again when a link's up/down meta event arrived (topicEvents).
+func (sh *shell) onEvents() {
+	h := hubOf(sh.e)
+	if h == nil {
+		return
+	}
+	evs, _ := h.since(sh.lastMeta)
+	changed := false
+	for _, ev := range evs {
+		sh.lastMeta = ev.ID
+		if ev.Kind == core.EventMeta+"."+core.MetaSourceUp || ev.Kind == core.EventMeta+"."+core.MetaSourceDown {
+			changed = true
+		}
+	}
+	if changed {
+		sh.e.mon.check()
 	}
 }
 
@@ -227,7 +285,8 @@ func (sh *shell) open(id string) {
 	if s == nil {
 		return
 	}
-	if sh.current != id {
+	if sh.current != id || sh.welcome {
+		sh.welcome = false
 		sh.current = id
 		sh.body.Objects = []fyne.CanvasObject{sh.views[id]}
 		sh.body.Refresh()
@@ -291,23 +350,65 @@ func (sh *shell) addShortcuts() {
 
 // refreshSources updates the status bar's source count (read off the UI goroutine).
 func (sh *shell) refreshSources() {
-	lb := sh.sourcesLb
 	sh.e.run("status.sources", func() func() {
 		list, err := sh.e.deps.Store.Sources()
 		return func() {
-			switch {
-			case err != nil:
-				lb.SetText(errorText(err))
-			case len(list) == 0:
-				lb.SetText(L("No sources yet"))
-			case len(list) == 1:
-				lb.SetText(L("1 source"))
-			default:
-				lb.SetText(fmt.Sprintf(L("%d sources"), len(list)))
+			if err != nil {
+				sh.sources = -1
+				sh.sourcesLb.SetText(errorText(err))
+				sh.status.Refresh()
+				return
 			}
-			sh.status.Refresh() // the label's width changed
+			sh.sources = len(list)
+			sh.showSources()
 		}
 	})
+}
+
+// showSources writes the status bar's sources part: how many, and which are down since when.
+func (sh *shell) showSources() {
+	if sh.sources < 0 {
+		return
+	}
+	lb := sh.sourcesLb
+	var text string
+	switch sh.sources {
+	case 0:
+		text = L("No sources yet")
+	case 1:
+		text = L("1 source")
+	default:
+		text = fmt.Sprintf(L("%d sources"), sh.sources)
+	}
+	lb.Importance = widget.MediumImportance
+	if down, since := sh.e.mon.downList(); len(down) > 0 {
+		sort.Strings(down)
+		lb.Importance = widget.DangerImportance
+		who := strings.Join(down, ", ")
+		if len(down) > 3 {
+			who = fmt.Sprintf(L("%s and %d more"), strings.Join(down[:3], ", "), len(down)-3)
+		}
+		if since.IsZero() {
+			text += " · " + fmt.Sprintf(L("down: %s"), who)
+		} else {
+			text += " · " + fmt.Sprintf(L("down since %s: %s"), sinceText(since), who)
+		}
+	}
+	if sh.note != "" {
+		text += " · " + sh.note
+		lb.Importance = widget.DangerImportance
+	}
+	lb.SetText(text)
+	sh.status.Refresh() // the label's width changed
+}
+
+// setStatusNote shows a problem in the status bar's sources part until the next change.
+func (sh *shell) setStatusNote(note string) {
+	sh.note = oneLine(note)
+	if len([]rune(sh.note)) > 80 {
+		sh.note = string([]rune(sh.note)[:79]) + "…"
+	}
+	sh.showSources()
 }
 
 // refreshEndpoint updates the status bar's endpoint state.

@@ -14,7 +14,7 @@ import (
 // the fields an operator fills, named in the form's words, then the engine's own rules for the
 // rest (flavor, token, the adapter's URL rules), so the form never saves what the engine would
 // refuse. Empty: the source is fine.
-func sourceProblems(src core.Source) []string {
+func sourceProblems(src core.Source, d *core.Dispatcher) []string {
 	var problems []string
 	switch {
 	case src.ID == "":
@@ -25,21 +25,33 @@ func sourceProblems(src core.Source) []string {
 	if src.Via == "" {
 		problems = append(problems, L("Choose a via."))
 	}
-	if u, err := url.Parse(src.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		problems = append(problems, L("The URL must start with http:// or https:// and name a host."))
+	// Without an HTTP URL, actions go over the source's WebSocket (its ws URL, or the reverse
+	// link the open layer opens).
+	overWS := src.WSURL != "" || src.Events == core.LinkWSReverse
+	if src.URL != "" || !overWS {
+		if u, err := url.Parse(src.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			problems = append(problems, L("The URL must start with http:// or https:// and name a host."))
+		}
 	}
 	if len(problems) > 0 {
 		return problems
 	}
-	if err := validateSource(src); err != nil {
+	if err := validateSource(src, d); err != nil {
 		return []string{errorText(err)}
 	}
 	return nil
 }
 
-// validateSource is the engine's check of a source (core.ValidateSource: the one rule set the
-// store and the CLI use too), then the open layer's own settings checks.
-func validateSource(src core.Source) error {
+// validateSource is the engine's check of a source: the dispatcher's (core.ValidateSource,
+// the one rule set the store and the CLI use too, then the adapter's own), else
+// core.ValidateSource and the open layer's settings checks.
+func validateSource(src core.Source, d *core.Dispatcher) error {
+	if d != nil {
+		if err := d.ValidateSource(src); err != nil {
+			return errors.New(errorText(err))
+		}
+		return nil
+	}
 	if err := core.ValidateSource(src); err != nil {
 		return errors.New(errorText(err))
 	}
