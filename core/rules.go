@@ -65,25 +65,41 @@ func CheckJSON(body []byte) *Error {
 		err := json.Unmarshal(body, &v)
 		return Fail(CodeBadJSON, "json.invalid", "", "detail", errText(err))
 	}
-	depth, inString, escaped := 0, false, false
-	for _, c := range body {
-		switch {
-		case escaped:
-			escaped = false
-		case inString && c == '\\':
-			escaped = true
-		case c == '"':
-			inString = !inString
-		case inString:
-		case c == '{' || c == '[':
-			if depth++; depth > MaxJSONDepth {
-				return Fail(CodeBadJSON, "json.too_deep", "", "max", itoa(MaxJSONDepth))
+	if JSONDepth(body) > MaxJSONDepth {
+		return Fail(CodeBadJSON, "json.too_deep", "", "max", itoa(MaxJSONDepth))
+	}
+	return nil
+}
+
+// JSONDepth is the deepest nesting of objects and arrays in b, strings skipped. It does not
+// validate (json.Valid does), so a caller can refuse absurdly deep input before parsing it.
+// The one depth rule for requests, events and everything else that takes JSON.
+func JSONDepth(b []byte) int {
+	depth, deepest := 0, 0
+	inString, escaped := false, false
+	for _, c := range b {
+		if inString {
+			switch {
+			case escaped:
+				escaped = false
+			case c == '\\':
+				escaped = true
+			case c == '"':
+				inString = false
 			}
-		case c == '}' || c == ']':
+			continue
+		}
+		switch c {
+		case '"':
+			inString = true
+		case '{', '[':
+			depth++
+			deepest = max(deepest, depth)
+		case '}', ']':
 			depth--
 		}
 	}
-	return nil
+	return deepest
 }
 
 func errText(err error) string {

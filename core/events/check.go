@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"unicode/utf8"
+
+	"ucbi-console/core"
 )
 
 // checkRaw refuses what no decoder should see: nothing, too much, bad UTF-8, not JSON, or
@@ -18,41 +20,11 @@ func checkRaw(raw []byte, maxBytes, maxDepth int) (string, error) {
 	case !utf8.Valid(raw):
 		return ReasonBadUTF8, nil
 	}
-	if d := jsonDepth(raw); d > maxDepth {
+	if d := core.JSONDepth(raw); d > maxDepth {
 		return ReasonTooDeep, fmt.Errorf("nested deeper than %d levels", maxDepth)
 	}
 	if !json.Valid(raw) {
 		return ReasonNotJSON, nil
 	}
 	return "", nil
-}
-
-// jsonDepth is the deepest nesting of objects and arrays in b, strings skipped. It does not
-// validate; json.Valid does that afterwards, on input known not to be absurdly deep.
-func jsonDepth(b []byte) int {
-	depth, deepest := 0, 0
-	inString, escaped := false, false
-	for _, c := range b {
-		if inString {
-			switch {
-			case escaped:
-				escaped = false
-			case c == '\\':
-				escaped = true
-			case c == '"':
-				inString = false
-			}
-			continue
-		}
-		switch c {
-		case '"':
-			inString = true
-		case '{', '[':
-			depth++
-			deepest = max(deepest, depth)
-		case '}', ']':
-			depth--
-		}
-	}
-	return deepest
 }

@@ -113,28 +113,8 @@ func checkEventBytes(raw []byte) error {
 	case !utf8.Valid(raw):
 		return fmt.Errorf("the event is not valid UTF-8")
 	}
-	depth, inString, escaped := 0, false, false
-	for _, c := range raw {
-		switch {
-		case inString:
-			switch {
-			case escaped:
-				escaped = false
-			case c == '\\':
-				escaped = true
-			case c == '"':
-				inString = false
-			}
-		case c == '"':
-			inString = true
-		case c == '{' || c == '[':
-			depth++
-			if depth > MaxEventDepth {
-				return fmt.Errorf("the event is nested more than %d levels deep", MaxEventDepth)
-			}
-		case c == '}' || c == ']':
-			depth--
-		}
+	if core.JSONDepth(raw) > MaxEventDepth {
+		return fmt.Errorf("the event is nested more than %d levels deep", MaxEventDepth)
 	}
 	return nil
 }
