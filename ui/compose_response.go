@@ -81,12 +81,6 @@ func (p *responsePane) stale() {
 	p.setStatus(widget.LowImportance, L("The answer to the previous send (the message has changed since)."))
 }
 
-// clear empties the pane.
-func (p *responsePane) clear() {
-	p.setStatus(widget.MediumImportance, "")
-	p.body.SetText("")
-	p.copyBtn.Disable()
-}
 
 func (p *responsePane) onCopy() {
 	if p.body.Text == "" {

@@ -55,7 +55,3 @@ func (l *rateLimiter) allow(key string) bool {
 	return true
 }
 
-// allow applies the server's rate limit, if any, to a caller key.
-func (s *Server) allow(key string) bool {
-	return s.limiter == nil || s.limiter.allow(key)
-}

@@ -60,7 +60,6 @@ type door struct {
 type callState struct {
 	log  CallLog
 	door door
-	key  string // the rate limiter's key for the caller
 }
 
 type stateKey struct{}

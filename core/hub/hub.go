@@ -357,12 +357,6 @@ func (h *Hub) Reload(bots []core.Bot) error {
 	return nil
 }
 
-// bot returns the live entry of a bot id, or nil.
-func (h *Hub) bot(id string) *botEntry {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	return h.bots[id]
-}
 
 func (e *botEntry) state() BotState {
 	e.mu.Lock()
