@@ -81,7 +81,6 @@ func (p *responsePane) stale() {
 	p.setStatus(widget.LowImportance, L("The answer to the previous send (the message has changed since)."))
 }
 
-
 func (p *responsePane) onCopy() {
 	if p.body.Text == "" {
 		return

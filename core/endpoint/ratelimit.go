@@ -54,4 +54,3 @@ func (l *rateLimiter) allow(key string) bool {
 	b.tokens--
 	return true
 }
-

@@ -357,7 +357,6 @@ func (h *Hub) Reload(bots []core.Bot) error {
 	return nil
 }
 
-
 func (e *botEntry) state() BotState {
 	e.mu.Lock()
 	defer e.mu.Unlock()
