@@ -2,7 +2,6 @@ package ui
 
 import (
 	"context"
-	"errors"
 	"io"
 	"time"
 
@@ -206,32 +205,17 @@ const feedBuffer = 256
 // Subscribe follows the intake from after (its log first, then live), picking up again from
 // its cursor when the window fell behind, until ctx ends or the intake stops.
 func (s serverRuntime) Subscribe(ctx context.Context, after uint64) (<-chan core.StoredEvent, error) {
-	in := s.rt.Events.Intake
 	out := make(chan core.StoredEvent, feedBuffer)
 	go func() {
 		defer close(out)
-		for {
-			sub := in.Subscribe("ui", events.SubscribeOptions{After: after})
-			err := func() error {
-				defer sub.Close()
-				for {
-					ev, err := sub.Next(ctx)
-					if err != nil {
-						return err
-					}
-					select {
-					case out <- ev:
-					case <-ctx.Done():
-						return ctx.Err()
-					}
-				}
-			}()
-			var dropped *events.DroppedError
-			if !errors.As(err, &dropped) {
-				return
+		s.rt.Events.Intake.Follow(ctx, "ui", events.SubscribeOptions{After: after}, func(ev core.StoredEvent) error {
+			select {
+			case out <- ev:
+				return nil
+			case <-ctx.Done():
+				return ctx.Err()
 			}
-			after = dropped.Cursor
-		}
+		})
 	}()
 	return out, nil
 }

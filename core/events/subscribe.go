@@ -2,6 +2,7 @@ package events
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 
@@ -246,5 +247,31 @@ func (in *Intake) publish(evs []*core.StoredEvent) {
 		for _, s := range over {
 			in.logger.Warn("slow event subscriber dropped", "name", s.name, "buffer", s.max)
 		}
+	}
+}
+
+// Follow hands fn every event after opts.After, in order, until ctx ends, fn returns an error,
+// or the intake stops. A follower that falls behind is not lost: it subscribes again from its
+// cursor (the one place a consumer resumes after a *DroppedError), so it misses nothing.
+func (in *Intake) Follow(ctx context.Context, name string, opts SubscribeOptions, fn func(core.StoredEvent) error) error {
+	for {
+		sub := in.Subscribe(name, opts)
+		err := func() error {
+			defer sub.Close()
+			for {
+				ev, err := sub.Next(ctx)
+				if err != nil {
+					return err
+				}
+				if err := fn(ev); err != nil {
+					return err
+				}
+			}
+		}()
+		var dropped *DroppedError
+		if !errors.As(err, &dropped) {
+			return err
+		}
+		opts.After = dropped.Cursor
 	}
 }

@@ -2,7 +2,6 @@ package server
 
 import (
 	"encoding/json"
-	"errors"
 	"net/http"
 	"strings"
 	"sync"
@@ -27,27 +26,17 @@ func (rt *Runtime) startMetrics() {
 	rt.Metrics = metrics.New(rt.cfg.Sizes, rt.lags)
 	rt.d.ObserveHistory(rt.Metrics.ObserveCall)
 	in := rt.Events.Intake
-	sub := in.Subscribe(metricsConsumer, events.SubscribeOptions{After: in.LastID()})
+	after := in.LastID()
 	rt.background.Add(1)
 	go func() {
 		defer rt.background.Done()
-		defer func() { sub.Close() }()
-		for {
-			ev, err := sub.Next(rt.ctx)
-			if err != nil {
-				var dropped *events.DroppedError
-				if errors.As(err, &dropped) {
-					sub.Close()
-					sub = in.Subscribe(metricsConsumer, events.SubscribeOptions{After: dropped.Cursor})
-					continue
-				}
-				return
-			}
+		in.Follow(rt.ctx, metricsConsumer, events.SubscribeOptions{After: after}, func(ev core.StoredEvent) error {
 			rt.Metrics.ObserveEvent(&ev)
 			if up, ok := linkChange(ev); ok {
 				rt.Metrics.Link(ev.Source, rt.linkName(ev.Source), up)
 			}
-		}
+			return nil
+		})
 	}()
 }
 
