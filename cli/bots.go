@@ -1,10 +1,8 @@
 package cli
 
 import (
-	"encoding/json"
 	"fmt"
 	"slices"
-	"text/tabwriter"
 
 	"ucbi-console/core"
 	"ucbi-console/core/hub"
@@ -35,12 +33,8 @@ func (c *command) botAdd(args []string) error {
 	fs.StringVar(&b.URL, "url", "", "the bot's URL (ws-reverse: its WebSocket; http-post: where events are POSTed)")
 	fs.StringVar(&b.Token, "token", "", "the bot's token (ws: what it presents; ws-reverse: what it is sent)")
 	fs.StringVar(&b.Secret, "secret", "", "signs the events POSTed to the bot (X-Signature)")
-	pos, err := parse(fs, args)
-	if err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
-	}
-	if len(pos) > 0 {
-		return usagef("bot add takes flags only, got %q", pos[0])
 	}
 	switch {
 	case b.ID == "":
@@ -73,7 +67,7 @@ func (c *command) botAdd(args []string) error {
 	if err := env.DB.PutBot(b); err != nil {
 		return err
 	}
-	fmt.Fprintf(c.stdout, "saved bot %s: %s%s on %s (token %s, secret %s)\n", b.ID, b.Mode, botWhere(b), botSource(b),
+	fmt.Fprintf(c.stdout, "saved bot %s: %s%s on %s (token %s, secret %s)\n", b.ID, b.Mode, botWhere(b), botSource(b.Source),
 		orNone(core.MaskedToken(b.Token)), orNone(core.MaskedToken(b.Secret)))
 	return nil
 }
@@ -82,14 +76,15 @@ func botWhere(b core.Bot) string {
 	if b.URL == "" {
 		return ""
 	}
-	return " " + core.Source{URL: b.URL}.ShownURL()
+	return " " + shownURL(b.URL)
 }
 
-func botSource(b core.Bot) string {
-	if b.Source == "" {
+// botSource names the message source a bot uses.
+func botSource(source string) string {
+	if source == "" {
 		return "the default source"
 	}
-	return "source " + b.Source
+	return "source " + source
 }
 
 func orNone(s string) string {
@@ -100,38 +95,16 @@ func orNone(s string) string {
 }
 
 func (c *command) botList(args []string) error {
-	fs := c.flags("bot list")
-	asJSON := fs.Bool("json", false, "print JSON (tokens and secrets masked)")
-	if _, err := parse(fs, args); err != nil {
-		return err
-	}
-	env, err := c.open()
-	if err != nil {
-		return err
-	}
-	defer env.Close()
-	bots, err := env.DB.Bots()
-	if err != nil {
-		return err
-	}
-	for i := range bots {
-		bots[i].Token = core.MaskedToken(bots[i].Token)
-		bots[i].Secret = core.MaskedToken(bots[i].Secret)
-		bots[i].URL = core.Source{URL: bots[i].URL}.ShownURL()
-	}
-	if *asJSON {
-		return json.NewEncoder(c.stdout).Encode(bots)
-	}
-	if len(bots) == 0 {
-		fmt.Fprintln(c.stdout, "no bots yet: add one with ucbi-console bot add --id ID --mode ws --token T")
-		return nil
-	}
-	tw := tabwriter.NewWriter(c.stdout, 2, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tMODE\tURL\tSOURCE\tTOKEN\tSECRET")
-	for _, b := range bots {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", b.ID, b.Mode, b.URL, b.Source, b.Token, b.Secret)
-	}
-	return tw.Flush()
+	return printList(c, args, listing[core.Bot]{
+		name: "bot list",
+		read: (*store.DB).Bots,
+		mask: func(b *core.Bot) {
+			b.Token, b.Secret, b.URL = core.MaskedToken(b.Token), core.MaskedToken(b.Secret), shownURL(b.URL)
+		},
+		empty:  "no bots yet: add one with ucbi-console bot add --id ID --mode ws --token T",
+		header: []string{"ID", "MODE", "URL", "SOURCE", "TOKEN", "SECRET"},
+		row:    func(b core.Bot) []string { return []string{b.ID, b.Mode, b.URL, b.Source, b.Token, b.Secret} },
+	})
 }
 
 func (c *command) botRemove(args []string) error {

@@ -5,6 +5,7 @@
 package cli
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -14,9 +15,9 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
-	"text/tabwriter"
 	"time"
 
 	"ucbi-console/core"
@@ -145,6 +146,15 @@ func parse(fs *flag.FlagSet, args []string) ([]string, error) {
 	}
 }
 
+// parseFlags parses the flags of a command that takes no positional arguments.
+func parseFlags(fs *flag.FlagSet, args []string) error {
+	pos, err := parse(fs, args)
+	if err == nil && len(pos) > 0 {
+		err = usagef("%s takes flags only, got %q", fs.Name(), pos[0])
+	}
+	return err
+}
+
 func (c *command) run(args []string, gui GUIFunc) error {
 	c.dataDir = DefaultDataDir()
 	if len(args) > 0 && (args[0] == "--version" || args[0] == "-version") {
@@ -231,12 +241,8 @@ func (c *command) sourceAdd(args []string) error {
 	fs.StringVar(&s.Secret, "secret", "", "checks X-Signature on events the open layer POSTs (--events http-post)")
 	fs.StringVar(&s.SelfID, "self-id", "", "the account's id (matches a reverse WebSocket's X-Self-ID)")
 	fs.StringVar(&s.Platform, "platform", "", "the account's platform (qq unless said; wechat for Openwx)")
-	pos, err := parse(fs, args)
-	if err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
-	}
-	if len(pos) > 0 {
-		return usagef("source add takes flags only, got %q", pos[0])
 	}
 	if err := checkSourceFlags(&s); err != nil {
 		return err
@@ -296,16 +302,15 @@ func shownActions(s core.Source) string {
 
 // describeLink names a source's event link (and flavor).
 func describeLink(s core.Source) string {
-	link := s.Events
-	if link == "" {
-		link = core.LinkNone
-	}
-	out := "events " + link
+	out := "events " + linkName(s)
 	if s.Flavor != "" {
 		out = "flavor " + s.Flavor + ", " + out
 	}
 	return out
 }
+
+// linkName is the source's event link as the commands write it ("none" for no link).
+func linkName(s core.Source) string { return cmp.Or(s.Events, core.LinkNone) }
 
 func tokenNote(tok string) string {
 	if tok == "" {
@@ -315,48 +320,31 @@ func tokenNote(tok string) string {
 }
 
 func (c *command) sourceList(args []string) error {
-	fs := c.flags("source list")
-	asJSON := fs.Bool("json", false, "print JSON (tokens masked)")
-	if _, err := parse(fs, args); err != nil {
-		return err
+	return printList(c, args, listing[core.Source]{
+		name: "source list",
+		read: (*store.DB).Sources,
+		mask: func(s *core.Source) {
+			s.Token, s.Secret = core.MaskedToken(s.Token), core.MaskedToken(s.Secret)
+			s.URL, s.WSURL = shownURL(s.URL), shownURL(s.WSURL)
+		},
+		empty:  "no message sources yet: add one with ucbi-console source add --id ID --url URL",
+		header: []string{"ID", "VIA", "URL", "FLAVOR", "EVENTS", "DEFAULT", "TOKEN"},
+		row: func(s core.Source) []string {
+			link := linkName(s)
+			if link == core.LinkWS {
+				link += " " + s.WSURL
+			}
+			return []string{s.ID, s.Via, shownActions(s), s.Flavor, link, map[bool]string{true: "yes"}[s.Default], s.Token}
+		},
+	})
+}
+
+// shownURL is a URL fit to print (core.Source.ShownURL): no user info, no query.
+func shownURL(u string) string {
+	if u == "" {
+		return ""
 	}
-	env, err := c.open()
-	if err != nil {
-		return err
-	}
-	defer env.Close()
-	sources, err := env.DB.Sources()
-	if err != nil {
-		return err
-	}
-	if *asJSON {
-		for i := range sources {
-			sources[i].Token = core.MaskedToken(sources[i].Token)
-			sources[i].Secret = core.MaskedToken(sources[i].Secret)
-		}
-		return json.NewEncoder(c.stdout).Encode(sources)
-	}
-	if len(sources) == 0 {
-		fmt.Fprintln(c.stdout, "no message sources yet: add one with ucbi-console source add --id ID --url URL")
-		return nil
-	}
-	tw := tabwriter.NewWriter(c.stdout, 2, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tVIA\tURL\tFLAVOR\tEVENTS\tDEFAULT\tTOKEN")
-	for _, s := range sources {
-		def := ""
-		if s.Default {
-			def = "yes"
-		}
-		link := s.Events
-		if link == "" {
-			link = core.LinkNone
-		}
-		if link == core.LinkWS {
-			link += " " + core.Source{URL: s.WSURL}.ShownURL()
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", s.ID, s.Via, shownActions(s), s.Flavor, link, def, core.MaskedToken(s.Token))
-	}
-	return tw.Flush()
+	return core.Source{URL: u}.ShownURL()
 }
 
 func (c *command) sourceRemove(args []string) error {
@@ -421,12 +409,8 @@ func (c *command) history(args []string) error {
 	fs.StringVar(&f.Action, "action", "", "only this action")
 	fs.StringVar(&f.Outcome, "outcome", "", "ok or error")
 	fs.StringVar(&f.Text, "search", "", "text to look for")
-	pos, err := parse(fs, args)
-	if err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
-	}
-	if len(pos) > 0 {
-		return usagef("history takes flags only, got %q", pos[0])
 	}
 	if *limit < 1 {
 		return usagef("--limit must be at least 1")
@@ -464,8 +448,7 @@ func (c *command) history(args []string) error {
 		fmt.Fprintln(c.stdout, "no calls in history yet")
 		return nil
 	}
-	tw := tabwriter.NewWriter(c.stdout, 2, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "SEQ\tTIME\tORIGIN\tSOURCE\tACTION\tTARGET\tOUTCOME\tLATENCY\tDETAIL")
+	tw := newTable(c.stdout, "SEQ", "TIME", "ORIGIN", "SOURCE", "ACTION", "TARGET", "OUTCOME", "LATENCY", "DETAIL")
 	for _, r := range rows {
 		detail := r.Message
 		if r.Outcome != core.OutcomeOK {
@@ -473,8 +456,8 @@ func (c *command) history(args []string) error {
 		} else if r.MessageID != "" {
 			detail = strings.TrimSpace(detail + " → message " + r.MessageID)
 		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Seq, r.Time.Local().Format("2006-01-02 15:04:05"), r.Origin, r.Source,
-			r.Action, r.Target, r.Outcome, r.Latency().Round(time.Microsecond), core.Snippet(detail, 80))
+		tableRow(tw, strconv.FormatUint(r.Seq, 10), r.Time.Local().Format("2006-01-02 15:04:05"), r.Origin, r.Source,
+			r.Action, r.Target, r.Outcome, r.Latency().Round(time.Microsecond).String(), core.Snippet(detail, 80))
 	}
 	return tw.Flush()
 }
@@ -487,12 +470,8 @@ func (c *command) ark(args []string) error {
 	fs.StringVar(&r.UserID, "user", "", "QQ number")
 	fs.StringVar(&r.Phone, "phone", "", "phone number")
 	asJSON := fs.Bool("json", false, "print the card's raw JSON")
-	pos, err := parse(fs, args)
-	if err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
-	}
-	if len(pos) > 0 {
-		return usagef("ark takes flags only, got %q", pos[0])
 	}
 	var given []string
 	for _, g := range []struct{ name, v string }{{"--group", r.GroupID}, {"--user", r.UserID}, {"--phone", r.Phone}} {

@@ -21,7 +21,7 @@ func TestSourceAddLinks(t *testing.T) {
 		has  string
 	}{
 		{[]string{"--id", "ws", "--url", "http://127.0.0.1:3000", "--events", "ws", "--ws-url", "ws://127.0.0.1:3001", "--token", "tok-abcdef-123"}, 0, "events ws"},
-		{[]string{"--id", "wsonly", "--ws-url", "ws://127.0.0.1:3001"}, 0, "actions over the WebSocket"},
+		{[]string{"--id", "wsonly", "--ws-url", "ws://127.0.0.1:3001/?access_token=q-secret-4242"}, 0, "actions over the WebSocket"},
 		{[]string{"--id", "rev", "--events", "ws-reverse", "--self-id", "10001"}, 0, "events ws-reverse"},
 		{[]string{"--id", "post", "--url", "http://127.0.0.1:3000", "--events", "http-post", "--secret", "s3cret-abcdef"}, 0, "events http-post"},
 		{[]string{"--id", "sse", "--url", "http://127.0.0.1:3000", "--events", "sse"}, 0, "events sse"},
@@ -37,16 +37,16 @@ func TestSourceAddLinks(t *testing.T) {
 		if code != c.code || !strings.Contains(out+errs, c.has) {
 			t.Errorf("source add %v: %d %q %q", c.args, code, out, errs)
 		}
-		if strings.Contains(out+errs, "tok-abcdef-123") || strings.Contains(out+errs, "s3cret-abcdef") {
+		if strings.Contains(out+errs, "tok-abcdef-123") || strings.Contains(out+errs, "s3cret-abcdef") || strings.Contains(out+errs, "q-secret-4242") {
 			t.Errorf("source add %v printed a secret", c.args)
 		}
 	}
 	code, out, _ := run(t, data, "source", "list")
-	if code != 0 || !strings.Contains(out, "ws ws://127.0.0.1:3001") || !strings.Contains(out, "(actions over the WebSocket)") || strings.Contains(out, "tok-abcdef-123") {
+	if code != 0 || !strings.Contains(out, "ws ws://127.0.0.1:3001") || !strings.Contains(out, "(actions over the WebSocket)") || strings.Contains(out, "tok-abcdef-123") || strings.Contains(out, "q-secret-4242") {
 		t.Errorf("source list: %q", out)
 	}
 	code, out, _ = run(t, data, "source", "list", "--json")
-	if code != 0 || strings.Contains(out, "s3cret-abcdef") || !strings.Contains(out, `"secret":"s3****ef"`) {
+	if code != 0 || strings.Contains(out, "s3cret-abcdef") || strings.Contains(out, "q-secret-4242") || !strings.Contains(out, `"secret":"s3****ef"`) {
 		t.Errorf("source list --json: %q", out)
 	}
 }

@@ -26,12 +26,8 @@ var StartDemo = func(ctx context.Context) (core.Source, func() error, error) {
 // demo stops when the app closes.
 func (c *command) demo(args []string, gui GUIFunc) error {
 	fs := c.flags("demo")
-	pos, err := parse(fs, args)
-	if err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
-	}
-	if len(pos) > 0 {
-		return usagef("demo takes no arguments, got %q", pos[0])
 	}
 	if gui == nil {
 		return errors.New("this build has no desktop app")

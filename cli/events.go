@@ -28,12 +28,8 @@ func (c *command) events(args []string) error {
 	limit := fs.Int("limit", 20, "how many of the newest events")
 	asJSON := fs.Bool("json", false, "print one UCBI event (JSON) per line")
 	follow := fs.Bool("follow", false, "keep printing new events from the running console")
-	pos, err := parse(fs, args)
-	if err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
-	}
-	if len(pos) > 0 {
-		return usagef("events takes flags only, got %q", pos[0])
 	}
 	if *limit < 0 {
 		return usagef("--limit must be at least 0")

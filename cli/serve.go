@@ -30,12 +30,8 @@ func (c *command) serve(args []string) error {
 	fs.Var(&postURLs, "post-url", "URL every event is POSTed to (repeatable)")
 	fs.String("post-secret", "", "signs the event POSTs (X-Signature)")
 	fs.Bool("metrics", false, "serve GET /metrics (behind the token)")
-	pos, err := parse(fs, args)
-	if err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
-	}
-	if len(pos) > 0 {
-		return usagef("serve takes no arguments, got %q", pos[0])
 	}
 	env, err := c.open()
 	if err != nil {
@@ -122,29 +118,21 @@ func (c *command) printServing(env *Env, addr string, set core.EndpointSettings,
 	fmt.Fprintf(c.stdout, "ucbi-console serving on http://%s (UCBI: POST %s; OneBot 11: POST /<action>, bots' WebSocket: ws://%s/; events: GET /events, /events/stream) — %d message source(s), %d bot(s), data in %s\n",
 		addr, set.Root, addr, len(sources), len(bots), env.DataDir)
 	for _, s := range sources {
-		link := s.Events
-		if link == "" {
-			link = core.LinkNone
-		}
 		actions := s.ShownURL()
 		if strings.TrimSpace(s.URL) == "" {
 			actions = "over the WebSocket"
 		}
-		fmt.Fprintf(c.stdout, "  source %s: %s, actions %s, events %s%s\n", s.ID, s.Via, actions, link, eventsWhere(s, addr))
+		fmt.Fprintf(c.stdout, "  source %s: %s, actions %s, events %s%s\n", s.ID, s.Via, actions, linkName(s), eventsWhere(s, addr))
 	}
 	for _, b := range bots {
-		where := b.URL
+		where := b.URL // already without user info or query
 		if b.Mode == core.BotWS {
 			where = "dials ws://" + addr + "/"
 		}
-		src := b.Source
-		if src == "" {
-			src = "the default source"
-		}
-		fmt.Fprintf(c.stdout, "  bot %s: %s %s, on %s\n", b.ID, b.Mode, where, src)
+		fmt.Fprintf(c.stdout, "  bot %s: %s %s, on %s\n", b.ID, b.Mode, where, botSource(b.Source))
 	}
 	for _, u := range set.PostURLs {
-		fmt.Fprintf(c.stdout, "  events POSTed to %s\n", core.Source{URL: u}.ShownURL())
+		fmt.Fprintf(c.stdout, "  events POSTed to %s\n", shownURL(u))
 	}
 	if set.Metrics {
 		fmt.Fprintf(c.stdout, "  metrics: GET http://%s/metrics\n", addr)
@@ -159,7 +147,7 @@ func eventsWhere(s core.Source, addr string) string {
 	case core.LinkHTTPPost:
 		return " (the open layer POSTs to http://" + addr + "/report/" + s.ID + ")"
 	case core.LinkWS:
-		return " from " + core.Source{URL: s.WSURL}.ShownURL()
+		return " from " + shownURL(s.WSURL)
 	}
 	return ""
 }
