@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -64,7 +65,7 @@ func newBotsPane(e *env) *botsPane {
 			p.edit(p.bots[id])
 		}
 	}
-	p.empty = wrapLabel(L("No bots yet. A bot can connect to the endpoint's WebSocket (ws), be dialled by the console (ws-reverse), or get events as HTTP POSTs (http-post)."))
+	p.empty = emptyListHint(L("No bots yet. A bot can connect to the endpoint's WebSocket (ws), be dialled by the console (ws-reverse), or get events as HTTP POSTs (http-post)."))
 	p.formTitle = heading("")
 	p.id = widget.NewEntry()
 	p.id.SetPlaceHolder(exampleHint("koishi"))
@@ -74,9 +75,7 @@ func newBotsPane(e *env) *botsPane {
 	p.url = widget.NewEntry()
 	p.token = secretEntry()
 	p.secret = secretEntry()
-	p.problems = wrapLabel("")
-	p.problems.Importance = widget.DangerImportance
-	p.problems.Hide()
+	p.problems = problemsLabel()
 	p.result = wrapLabel("")
 	p.saveBtn = widget.NewButtonWithIcon(L("Save"), theme.DocumentSaveIcon(), p.onSave)
 	p.saveBtn.Importance = widget.HighImportance
@@ -95,13 +94,9 @@ const topicBotsTick = "bots.tick"
 
 func (p *botsPane) content() fyne.CanvasObject {
 	add := widget.NewButtonWithIcon(L("Add a bot"), theme.ContentAddIcon(), p.onAdd)
-	left := container.NewBorder(container.NewHBox(add), nil, nil, nil,
-		container.NewStack(p.list, container.NewVBox(container.NewPadded(p.empty))))
 	right := container.NewVBox(p.formTitle, p.formBox,
 		container.NewHBox(p.saveBtn, p.removeBtn, p.disconnectBtn), p.problems, p.result)
-	split := container.NewHSplit(left, container.NewVScroll(container.NewPadded(right)))
-	split.Offset = 0.5
-	return split
+	return listFormSplit(container.NewHBox(add), p.list, p.empty, right, 0.5)
 }
 
 // botStateText says how a bot is: connected since, last event, calls; or its last error.
@@ -156,11 +151,7 @@ func (p *botsPane) load() {
 				sel = opts[0]
 			}
 			p.source.SetSelected(sel)
-			if len(bots) == 0 {
-				p.empty.Show()
-			} else {
-				p.empty.Hide()
-			}
+			showRows(p.list, p.empty, len(bots), slices.IndexFunc(bots, func(b core.Bot) bool { return b.ID == p.selected }), false)
 			p.refresh()
 		}
 	})
@@ -221,10 +212,8 @@ func (p *botsPane) newForm() {
 	}
 	p.mode.SetSelected(core.BotWS)
 	p.url.SetText("")
-	p.token.SetText("")
-	p.token.SetPlaceHolder(L("The bot's own token (optional)"))
-	p.secret.SetText("")
-	p.secret.SetPlaceHolder(L("Signing secret (optional)"))
+	showSavedSecret(p.token, nil, "", L("The bot's own token (optional)"))
+	showSavedSecret(p.secret, nil, "", L("Signing secret (optional)"))
 	p.problems.Hide()
 	p.removeBtn.Disable()
 	p.disconnectBtn.Disable()
@@ -239,12 +228,7 @@ func (p *botsPane) onAdd() {
 }
 
 func (p *botsPane) find(id string) (core.Bot, bool) {
-	for _, b := range p.bots {
-		if b.ID == id {
-			return b, true
-		}
-	}
-	return core.Bot{}, false
+	return findByID(p.bots, id, func(b core.Bot) string { return b.ID })
 }
 
 // edit fills the form with a saved bot; its token and secret show masked, never in the entries.
@@ -308,8 +292,7 @@ func (p *botsPane) formBot() (core.Bot, error) {
 func (p *botsPane) onSave() {
 	b, err := p.formBot()
 	if err != nil {
-		p.problems.SetText(errorText(err))
-		p.problems.Show()
+		showProblems(p.problems, errorText(err))
 		return
 	}
 	p.problems.Hide()
@@ -324,8 +307,7 @@ func (p *botsPane) onSave() {
 		return func() {
 			p.saveBtn.Enable()
 			if err != nil {
-				p.problems.SetText(errorText(err))
-				p.problems.Show()
+				showProblems(p.problems, errorText(err))
 				return
 			}
 			p.selected = b.ID

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"unicode"
 
@@ -42,9 +43,6 @@ type contextsScreen struct {
 	list     *widget.List
 	empty    *widget.Label
 	selected string // name being edited; "" = new
-	// reselecting: a reload selects the edited row again; the form keeps its (maybe unsaved)
-	// text instead of being refilled
-	reselecting bool
 
 	formTitle *widget.Label
 	name      *widget.Entry
@@ -78,16 +76,11 @@ func newContextsScreen(e *env) *contextsScreen {
 		},
 	)
 	s.list.OnSelected = func(id widget.ListItemID) {
-		if s.reselecting {
-			return
-		}
 		if id >= 0 && id < len(s.items) {
 			s.edit(s.items[id])
 		}
 	}
-	s.empty = wrapLabel(L("No saved contexts yet: create one, or save one from a History call."))
-	s.empty.Alignment = fyne.TextAlignCenter
-	s.empty.Hide()
+	s.empty = emptyListHint(L("No saved contexts yet: create one, or save one from a History call."))
 
 	s.formTitle = heading("")
 	s.name = widget.NewEntry()
@@ -95,9 +88,7 @@ func newContextsScreen(e *env) *contextsScreen {
 	s.source = widget.NewSelect(nil, func(string) { s.updateIDLabel() })
 	s.typ = widget.NewSelect(translate([]string{"Private", "Group", "Discussion"}), func(string) { s.updateIDLabel() })
 	s.id = widget.NewEntry()
-	s.problems = wrapLabel("")
-	s.problems.Importance = widget.DangerImportance
-	s.problems.Hide()
+	s.problems = problemsLabel()
 	s.note = wrapLabel("")
 	s.saveBtn = widget.NewButtonWithIcon(L("Save"), theme.DocumentSaveIcon(), s.onSave)
 	s.saveBtn.Importance = widget.HighImportance
@@ -122,9 +113,6 @@ func (s *contextsScreen) content() fyne.CanvasObject {
 	bar := container.NewHBox(heading(L("Saved contexts")), add)
 	header := newContextColumns()
 	header.set(contextTitles()...).bold(-1).show()
-	left := container.NewBorder(container.NewVBox(bar, header), nil, nil, nil,
-		container.NewStack(s.list, container.NewVBox(container.NewPadded(s.empty))))
-
 	form := widget.NewForm(
 		widget.NewFormItem(L("Name"), s.name),
 		widget.NewFormItem(L("Source"), s.source),
@@ -133,9 +121,7 @@ func (s *contextsScreen) content() fyne.CanvasObject {
 	)
 	buttons := container.NewHBox(s.saveBtn, s.useBtn, s.renameBtn, s.deleteBtn)
 	right := container.NewVBox(s.formTitle, form, buttons, s.problems, s.note)
-	split := container.NewHSplit(left, container.NewVScroll(container.NewPadded(right)))
-	split.Offset = 0.58
-	return container.NewPadded(split)
+	return container.NewPadded(listFormSplit(container.NewVBox(bar, header), s.list, s.empty, right, 0.58))
 }
 
 func (s *contextsScreen) load() {
@@ -147,20 +133,8 @@ func (s *contextsScreen) load() {
 				return
 			}
 			s.items = list
-			if len(list) == 0 {
-				s.empty.Show()
-			} else {
-				s.empty.Hide()
-			}
-			s.list.UnselectAll()
-			for i, nc := range list {
-				if nc.Name == s.selected {
-					s.reselecting = true
-					s.list.Select(i)
-					s.reselecting = false
-				}
-			}
-			s.list.Refresh()
+			at := slices.IndexFunc(list, func(nc store.NamedContext) bool { return nc.Name == s.selected })
+			showRows(s.list, s.empty, len(list), at, false)
 		}
 	})
 }
@@ -184,7 +158,7 @@ func (s *contextsScreen) loadSources() {
 				}
 			}
 			s.source.Options = opts
-			if sel == "" || !contains(opts, sel) {
+			if sel == "" || !slices.Contains(opts, sel) {
 				sel = def
 			}
 			s.source.Selected = sel
@@ -194,13 +168,16 @@ func (s *contextsScreen) loadSources() {
 	})
 }
 
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
+// selectSource picks the source id in the form, offering it even when it is no longer stored
+// (the context still names it); "" leaves the choice as it is.
+func (s *contextsScreen) selectSource(id string) {
+	if id == "" {
+		return
 	}
-	return false
+	if !slices.Contains(s.source.Options, id) {
+		s.source.Options = append(s.source.Options, id)
+	}
+	s.source.SetSelected(id)
 }
 
 func (s *contextsScreen) typeValue() string {
@@ -249,12 +226,7 @@ func (s *contextsScreen) edit(nc store.NamedContext) {
 	s.selected = nc.Name
 	s.formTitle.SetText(fmt.Sprintf(L("Edit context %s"), nc.Name))
 	s.name.SetText(nc.Name)
-	if src := contextSource(nc.Context); src != "" {
-		if !contains(s.source.Options, src) {
-			s.source.Options = append(s.source.Options, src)
-		}
-		s.source.SetSelected(src)
-	}
+	s.selectSource(contextSource(nc.Context))
 	t := nc.Context.Target()
 	s.setType(t.Type)
 	s.id.SetText(t.ID)
@@ -288,12 +260,7 @@ func (s *contextsScreen) prefillFromHistory(rec core.HistoryRecord) {
 		s.id.SetText(t.ID)
 		s.name.SetText(targetSummary(c))
 	}
-	if rec.Source != "" {
-		if !contains(s.source.Options, rec.Source) {
-			s.source.Options = append(s.source.Options, rec.Source)
-		}
-		s.source.SetSelected(rec.Source)
-	}
+	s.selectSource(rec.Source)
 	s.note.SetText(fmt.Sprintf(L("From history call #%d: name it and save."), rec.Seq))
 	s.e.win.Canvas().Focus(s.name)
 }
@@ -355,8 +322,7 @@ func (s *contextsScreen) formContext() (string, core.Context, []string) {
 func (s *contextsScreen) onSave() {
 	name, c, problems := s.formContext()
 	if len(problems) > 0 {
-		s.problems.SetText(strings.Join(problems, "\n"))
-		s.problems.Show()
+		showProblems(s.problems, strings.Join(problems, "\n"))
 		return
 	}
 	s.problems.Hide()
@@ -373,8 +339,7 @@ func (s *contextsScreen) onSave() {
 		return func() {
 			s.saveBtn.Enable()
 			if err != nil {
-				s.problems.SetText(errorText(err))
-				s.problems.Show()
+				showProblems(s.problems, errorText(err))
 				return
 			}
 			s.selected = name
@@ -401,16 +366,14 @@ func (s *contextsScreen) onRename() {
 
 func (s *contextsScreen) rename(old, name string) {
 	if name == "" {
-		s.problems.SetText(L("A name is required."))
-		s.problems.Show()
+		showProblems(s.problems, L("A name is required."))
 		return
 	}
 	s.e.run("contexts.renamed", func() func() {
 		err := s.e.deps.Store.RenameContext(old, name)
 		return func() {
 			if err != nil {
-				s.problems.SetText(errorText(err))
-				s.problems.Show()
+				showProblems(s.problems, errorText(err))
 				return
 			}
 			s.problems.Hide()

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"image/color"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -87,9 +88,7 @@ func newSourcesScreen(e *env) *sourcesScreen {
 			s.edit(s.sources[id])
 		}
 	}
-	s.empty = wrapLabel(L("No sources yet: add the open layer you run — a OneBot 11 backend (NapCat, go-cqhttp, Lagrange, LLOneBot), a OneBot 12 implementation or Mojo-Weixin's Openwx."))
-	s.empty.Alignment = fyne.TextAlignCenter
-	s.empty.Hide()
+	s.empty = emptyListHint(L("No sources yet: add the open layer you run — a OneBot 11 backend (NapCat, go-cqhttp, Lagrange, LLOneBot), a OneBot 12 implementation or Mojo-Weixin's Openwx."))
 
 	s.formTitle = heading("")
 	s.id = widget.NewEntry()
@@ -122,12 +121,8 @@ func newSourcesScreen(e *env) *sourcesScreen {
 	s.isDefault = widget.NewCheck(L("Default source"), nil)
 	s.timeout = widget.NewEntry()
 	s.timeout.SetPlaceHolder(fmt.Sprintf(L("Default: %d"), int(core.DefaultTimeout/time.Second)))
-	s.problems = widget.NewLabel("")
-	s.problems.Wrapping = fyne.TextWrapWord
-	s.problems.Importance = widget.DangerImportance
-	s.problems.Hide()
-	s.result = widget.NewLabel("")
-	s.result.Wrapping = fyne.TextWrapWord
+	s.problems = problemsLabel()
+	s.result = wrapLabel("")
 	s.activity = widget.NewActivity()
 	s.activity.Hide()
 	s.saveBtn = widget.NewButtonWithIcon(L("Save"), theme.DocumentSaveIcon(), s.onSave)
@@ -164,6 +159,7 @@ func showSavedSecret(en *widget.Entry, clear *widget.Check, saved, none string) 
 	if saved == "" {
 		en.SetPlaceHolder(none)
 		if clear != nil {
+			clear.SetChecked(false)
 			clear.Hide()
 		}
 		return
@@ -187,13 +183,9 @@ func secretEntry() *widget.Entry {
 func (s *sourcesScreen) content() fyne.CanvasObject {
 	add := widget.NewButtonWithIcon(L("Add"), theme.ContentAddIcon(), s.onAdd)
 	bar := container.NewHBox(heading(L("Message sources")), add, s.probeBtn)
-	left := container.NewBorder(bar, nil, nil, nil, container.NewStack(s.list, container.NewVBox(container.NewPadded(s.empty))))
-
 	buttons := container.NewHBox(s.saveBtn, s.testBtn, s.removeBtn, s.activity)
 	right := container.NewVBox(s.formTitle, s.formBox, buttons, s.problems, s.result)
-	split := container.NewHSplit(left, container.NewVScroll(container.NewPadded(right)))
-	split.Offset = 0.5
-	return container.NewPadded(split)
+	return container.NewPadded(listFormSplit(bar, s.list, s.empty, right, 0.5))
 }
 
 // withHint stacks a field and its hint.
@@ -288,17 +280,9 @@ func (s *sourcesScreen) load() {
 				return
 			}
 			s.sources = list
-			if len(list) == 0 {
-				s.empty.Show()
-			} else {
-				s.empty.Hide()
-			}
-			s.list.UnselectAll()
-			for i, src := range list {
-				if src.ID == s.selected {
-					s.list.Select(i)
-				}
-			}
+			// Selecting the saved source fills the form again: after a save it shows the
+			// token and secret masked, as stored.
+			showRows(s.list, s.empty, len(list), slices.IndexFunc(list, func(src core.Source) bool { return src.ID == s.selected }), true)
 			s.statusChanged()
 			s.probe()
 		}
@@ -328,14 +312,8 @@ func (s *sourcesScreen) newForm() {
 		s.via.SetSelectedIndex(indexOf(s.via.Options, onebot.Via))
 	}
 	s.url.SetText("")
-	s.token.SetText("")
-	s.token.SetPlaceHolder(L("Backend access token (optional)"))
-	s.clearToken.SetChecked(false)
-	s.clearToken.Hide()
-	s.secret.SetText("")
-	s.secret.SetPlaceHolder(L("Signing secret (optional)"))
-	s.clearSec.SetChecked(false)
-	s.clearSec.Hide()
+	showSavedSecret(s.token, s.clearToken, "", L("Backend access token (optional)"))
+	showSavedSecret(s.secret, s.clearSec, "", L("Signing secret (optional)"))
 	s.flavor.SetSelected("napcat")
 	s.platform.SetText("")
 	s.selfID.SetText("")
@@ -448,12 +426,7 @@ func restoreURLSecrets(edited, saved string) string {
 }
 
 func (s *sourcesScreen) find(id string) (core.Source, bool) {
-	for _, src := range s.sources {
-		if src.ID == id {
-			return src, true
-		}
-	}
-	return core.Source{}, false
+	return findByID(s.sources, id, func(src core.Source) string { return src.ID })
 }
 
 // formSource validates the form and builds the source it describes: only the fields the
@@ -540,8 +513,7 @@ func (s *sourcesScreen) formSource() (core.Source, []string) {
 func (s *sourcesScreen) onSave() {
 	src, problems := s.formSource()
 	if len(problems) > 0 {
-		s.problems.SetText(strings.Join(problems, "\n"))
-		s.problems.Show()
+		showProblems(s.problems, strings.Join(problems, "\n"))
 		return
 	}
 	s.problems.Hide()
@@ -551,8 +523,7 @@ func (s *sourcesScreen) onSave() {
 		return func() {
 			s.saveBtn.Enable()
 			if err != nil {
-				s.problems.SetText(errorText(err))
-				s.problems.Show()
+				showProblems(s.problems, errorText(err))
 				return
 			}
 			s.selected = src.ID
