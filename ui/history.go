@@ -535,19 +535,8 @@ func (s *historyScreen) updateCount() {
 	} else {
 		s.count.SetText(fmt.Sprintf(L("%d matching calls loaded"), len(s.rows)) + more)
 	}
-	switch {
-	case len(s.rows) > 0:
-		s.empty.Hide()
-	case s.filter == (store.HistoryFilter{}):
-		s.empty.SetText(L("No calls recorded yet."))
-		s.empty.Show()
-	case s.more:
-		s.empty.SetText(L("Searching older calls…"))
-		s.empty.Show()
-	default:
-		s.empty.SetText(L("No calls match."))
-		s.empty.Show()
-	}
+	emptyWords{searching: L("Searching older calls…"), none: L("No calls recorded yet."), noMatch: L("No calls match.")}.
+		show(s.empty, len(s.rows), s.more, s.filter != (store.HistoryFilter{}))
 }
 
 // loadSources fills the source filter.
@@ -563,19 +552,7 @@ func (s *historyScreen) loadSources() {
 			if s.sel != nil {
 				s.showDetail(s.sel) // the OneBot preview and Send again read the sources
 			}
-			opts := []string{L("All sources")}
-			for _, src := range list {
-				opts = append(opts, src.ID)
-			}
-			sel := s.source.Selected
-			s.source.Options = opts
-			s.source.Selected = opts[0]
-			for _, o := range opts {
-				if o == sel {
-					s.source.Selected = o
-				}
-			}
-			s.source.Refresh()
+			setSourceOptions(s.source, list)
 		}
 	})
 }
