@@ -535,19 +535,11 @@ func (s *inboxScreen) updateStatus() {
 		parts = append(parts, fmt.Sprintf(L("Cannot read the events: %s"), errorText(err)))
 	}
 	s.status.SetText(strings.Join(parts, " · "))
-	switch {
-	case len(s.rows) > 0:
-		s.empty.Hide()
-	case s.loading || s.moreOlder:
-		s.empty.SetText(L("Searching older events…"))
-		s.empty.Show()
-	case s.filter.zero():
-		s.empty.SetText(L("No events yet: they appear here as your message sources report them."))
-		s.empty.Show()
-	default:
-		s.empty.SetText(L("No events match."))
-		s.empty.Show()
-	}
+	emptyWords{
+		searching: L("Searching older events…"),
+		none:      L("No events yet: they appear here as your message sources report them."),
+		noMatch:   L("No events match."),
+	}.show(s.empty, len(s.rows), s.loading || s.moreOlder, !s.filter.zero())
 }
 
 func (s *inboxScreen) loadSources() {
@@ -559,24 +551,6 @@ func (s *inboxScreen) loadSources() {
 			}
 		}
 	})
-}
-
-// setSourceOptions fills a source filter: "All sources" then each source's id, keeping the
-// selection when that source is still there.
-func setSourceOptions(sel *widget.Select, list []core.Source) {
-	opts := []string{L("All sources")}
-	for _, src := range list {
-		opts = append(opts, src.ID)
-	}
-	prev := sel.Selected
-	sel.Options = opts
-	sel.Selected = opts[0]
-	for _, o := range opts {
-		if o == prev {
-			sel.Selected = o
-		}
-	}
-	sel.Refresh()
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,6 +1,12 @@
 package ui
 
-import "fyne.io/fyne/v2/widget"
+import (
+	"slices"
+
+	"fyne.io/fyne/v2/widget"
+
+	"ucbi-console/core"
+)
 
 // History and the Inbox are long lists read page by page under a filter; these are the pieces
 // they share.
@@ -23,4 +29,20 @@ func (w emptyWords) show(l *widget.Label, rows int, searching, filtered bool) {
 	}
 	l.SetText(why)
 	l.Show()
+}
+
+// setSourceOptions fills a source filter: "All sources" then each source's id, keeping the
+// selection when that source is still there.
+func setSourceOptions(sel *widget.Select, list []core.Source) {
+	opts := []string{L("All sources")}
+	for _, src := range list {
+		opts = append(opts, src.ID)
+	}
+	prev := sel.Selected
+	sel.Options = opts
+	sel.Selected = opts[0]
+	if slices.Contains(opts, prev) {
+		sel.Selected = prev
+	}
+	sel.Refresh()
 }
