@@ -1,14 +1,9 @@
 package cli_test
 
 import (
-	"bufio"
-	"bytes"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
-	"os"
-	"os/exec"
 	"regexp"
 	"strings"
 	"sync"
@@ -16,30 +11,13 @@ import (
 	"testing"
 	"time"
 
-	"ucbi-console/cli"
 	"ucbi-console/core"
 	"ucbi-console/core/onebot"
 	"ucbi-console/core/onebot/onebottest"
-	"ucbi-console/store"
+	"ucbi-console/internal/testkit"
 )
 
-// childEnv, when set in the environment, makes the test binary run `ucbi-console` with the
-// arguments it holds (JSON) instead of the tests: the kill -9 test's real serve process.
-const childEnv = "UCBI_ENDPOINT_TEST_CHILD_ARGS"
-
 var markerRE = regexp.MustCompile(`kill9-[0-9]+-[0-9]+`)
-
-func TestMain(m *testing.M) {
-	if raw := os.Getenv(childEnv); raw != "" {
-		var args []string
-		if err := json.Unmarshal([]byte(raw), &args); err != nil {
-			fmt.Fprintln(os.Stderr, "bad", childEnv, err)
-			os.Exit(2)
-		}
-		os.Exit(cli.Run(args, os.Stdout, os.Stderr, nil))
-	}
-	os.Exit(m.Run())
-}
 
 // TestKill9DuringLoad runs the real `serve` in a child process, fires concurrent sends at it
 // on both routes, SIGKILLs it in the middle of the load, reopens its data dir and checks that
@@ -52,16 +30,7 @@ func TestKill9DuringLoad(t *testing.T) {
 	fake := onebottest.New(onebottest.Options{Flavor: onebottest.NapCat, Token: liveBackendToken, KeepRequests: 100_000})
 	defer fake.Close()
 	dir := t.TempDir()
-	db, err := store.Open(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := db.PutSource(core.Source{ID: "napcat", Via: onebot.Via, URL: fake.URL(), Token: liveBackendToken, Flavor: "napcat", Default: true}); err != nil {
-		t.Fatal(err)
-	}
-	if err := db.Close(); err != nil {
-		t.Fatal(err)
-	}
+	seedDir(t, dir, []core.Source{{ID: "napcat", Via: onebot.Via, URL: fake.URL(), Token: liveBackendToken, Flavor: "napcat", Default: true}})
 
 	child := startServe(t, dir)
 	addr, cmd, exited, out, stderr := child.addr, child.cmd, child.exited, &child.out, &child.stderr
@@ -144,13 +113,9 @@ func TestKill9DuringLoad(t *testing.T) {
 	<-allDone
 
 	// Reopen the data dir: every success has its row; no marker was sent twice.
-	db, err = store.Open(dir)
-	if err != nil {
-		t.Fatalf("reopen after kill -9: %v", err)
-	}
-	defer db.Close()
+	db := reopen(t, dir, "kill -9")
 	inHistory := map[string]int{}
-	for _, r := range allRows(t, db) {
+	for _, r := range testkit.AllHistory(t, db) {
 		inHistory[r.Message]++
 	}
 	mu.Lock()
@@ -166,7 +131,7 @@ func TestKill9DuringLoad(t *testing.T) {
 	sent := map[string]int{}
 	for _, r := range fake.Requests() {
 		// a OneBot send carries the text as sent; a UCBI one as segments: find the marker
-		for _, m := range markerRE.FindAllString(paramString(r.Params["message"]), -1) {
+		for _, m := range markerRE.FindAllString(testkit.ParamString(r.Params["message"]), -1) {
 			sent[m]++
 		}
 	}
@@ -181,106 +146,4 @@ func TestKill9DuringLoad(t *testing.T) {
 		}
 	}
 	t.Logf("%d calls answered ok before/around the kill; %d rows in history; the backend got %d sends", len(succeeded), len(inHistory), fake.Count("send_group_msg"))
-}
-
-// serveChild is a real `ucbi-console serve` running in a child process (the test binary
-// re-executed through TestMain).
-type serveChild struct {
-	cmd         *exec.Cmd
-	addr        string
-	exited      chan error
-	out, stderr lockedBuffer
-}
-
-// startServe starts serve on a data dir and waits until it listens. The caller stops it.
-func startServe(t *testing.T, dir string) *serveChild {
-	t.Helper()
-	args, _ := json.Marshal([]string{"serve", "--data", dir, "--listen", "127.0.0.1:0", "--token", liveOurToken})
-	c := &serveChild{cmd: exec.Command(os.Args[0], "-test.run=^$"), exited: make(chan error, 1)}
-	c.cmd.Env = append(os.Environ(), childEnv+"="+string(args))
-	stdout, err := c.cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	c.cmd.Stderr = &c.stderr
-	if err := c.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	addrCh := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(stdout)
-		for sc.Scan() {
-			line := sc.Text()
-			c.out.Write([]byte(line + "\n"))
-			if _, rest, ok := strings.Cut(line, "serving on http://"); ok {
-				addrCh <- strings.Fields(rest)[0]
-			}
-		}
-		c.exited <- c.cmd.Wait()
-	}()
-	select {
-	case c.addr = <-addrCh:
-	case err := <-c.exited:
-		t.Fatalf("serve ended before listening: %v\n%s%s", err, c.out.String(), c.stderr.String())
-	case <-time.After(60 * time.Second): // a real process starting: poll with a deadline
-		_ = c.cmd.Process.Kill()
-		t.Fatalf("serve did not start listening within 60 s\n%s%s", c.out.String(), c.stderr.String())
-	}
-	return c
-}
-
-// Tokens of the child's endpoint: the console's own token for bots, and the backend's, which
-// only the console knows.
-const (
-	liveOurToken     = "our-bot-token-7f3a9c2e51d04b68"
-	liveBackendToken = "napcat-backend-secret-e4d2b1a0c9f8"
-)
-
-func allRows(t *testing.T, db *store.DB) []core.HistoryRecord {
-	t.Helper()
-	var out []core.HistoryRecord
-	before := uint64(0)
-	for range 10_000 {
-		page, err := db.HistoryPage(before, 1000, store.HistoryFilter{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(page) == 0 {
-			break
-		}
-		out = append(out, page...)
-		before = page[len(page)-1].Seq
-	}
-	return out
-}
-
-// lockedBuffer is an output the child's reader goroutine and the test share.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
-func paramString(v any) string {
-	switch v := v.(type) {
-	case string:
-		return v
-	case json.Number:
-		return v.String()
-	case nil:
-		return ""
-	}
-	b, _ := json.Marshal(v)
-	return string(b)
 }

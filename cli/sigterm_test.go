@@ -4,14 +4,13 @@ import (
 	"io"
 	"net/http"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
 	"ucbi-console/core"
 	"ucbi-console/core/onebot"
 	"ucbi-console/core/onebot/onebottest"
-	"ucbi-console/store"
+	"ucbi-console/internal/testkit"
 )
 
 // TestServeStopsCleanlyOnSIGTERM sends SIGTERM to a real serve process while a call is in
@@ -24,16 +23,7 @@ func TestServeStopsCleanlyOnSIGTERM(t *testing.T) {
 	fake := onebottest.New(onebottest.Options{Flavor: onebottest.NapCat, Delay: 700 * time.Millisecond})
 	defer fake.Close()
 	dir := t.TempDir()
-	db, err := store.Open(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := db.PutSource(core.Source{ID: "napcat", Via: onebot.Via, URL: fake.URL(), Flavor: "napcat", Default: true}); err != nil {
-		t.Fatal(err)
-	}
-	if err := db.Close(); err != nil {
-		t.Fatal(err)
-	}
+	seedDir(t, dir, []core.Source{{ID: "napcat", Via: onebot.Via, URL: fake.URL(), Flavor: "napcat", Default: true}})
 	child := startServe(t, dir)
 	defer func() { _ = child.cmd.Process.Kill() }()
 
@@ -62,30 +52,15 @@ func TestServeStopsCleanlyOnSIGTERM(t *testing.T) {
 		}
 		time.Sleep(5 * time.Millisecond) // polling a real process, with a deadline
 	}
-	if err := child.cmd.Process.Signal(syscall.SIGTERM); err != nil {
-		t.Fatal(err)
-	}
+	child.stop(t)
 	r := <-answered
 	if r.err != nil || r.status != 200 || !strings.Contains(r.body, "message_id") {
 		t.Fatalf("the in-flight call was not answered: %+v", r)
 	}
-	select {
-	case err := <-child.exited:
-		if err != nil {
-			t.Fatalf("serve exited with %v\n%s%s", err, child.out.String(), child.stderr.String())
-		}
-	case <-time.After(30 * time.Second):
-		t.Fatal("serve did not exit after SIGTERM")
-	}
 	if out := child.out.String(); !strings.Contains(out, "finishing in-flight calls") || !strings.Contains(out, "stopped") {
 		t.Fatalf("serve's output: %s", out)
 	}
-	db, err = store.Open(dir) // within Open's 1 s lock timeout: the file was closed
-	if err != nil {
-		t.Fatalf("reopen after SIGTERM: %v", err)
-	}
-	defer db.Close()
-	rows := allRows(t, db)
+	rows := testkit.AllHistory(t, reopen(t, dir, "SIGTERM"))
 	if len(rows) != 1 || rows[0].Message != "sigterm-in-flight" || rows[0].Outcome != core.OutcomeOK {
 		t.Fatalf("history after SIGTERM: %+v", rows)
 	}

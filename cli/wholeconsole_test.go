@@ -4,7 +4,6 @@ import (
 	"io"
 	"net/http"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -24,24 +23,10 @@ func TestServeSaysWhatItServes(t *testing.T) {
 	fake := onebottest.New(onebottest.Options{Flavor: onebottest.NapCat, Token: liveBackendToken})
 	defer fake.Close()
 	dir := t.TempDir()
-	db, err := store.Open(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, s := range []core.Source{
+	seedDir(t, dir, []core.Source{
 		{ID: "napcat", Via: onebot.Via, URL: fake.URL(), Token: liveBackendToken, Flavor: "napcat", Default: true, Events: core.LinkWS, WSURL: fake.WSURL()},
 		{ID: "lagrange", Via: onebot.Via, Token: "lagrange-token-123456", Flavor: "lagrange", Events: core.LinkWSReverse, SelfID: "20002"},
-	} {
-		if err := db.PutSource(s); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := db.PutBot(core.Bot{ID: "koishi", Mode: core.BotWS, Token: "koishi-bot-token-abcdef"}); err != nil {
-		t.Fatal(err)
-	}
-	if err := db.Close(); err != nil {
-		t.Fatal(err)
-	}
+	}, core.Bot{ID: "koishi", Mode: core.BotWS, Token: "koishi-bot-token-abcdef"})
 	child := startServe(t, dir)
 	defer func() { _ = child.cmd.Process.Kill() }()
 
@@ -71,17 +56,7 @@ func TestServeSaysWhatItServes(t *testing.T) {
 		resp.Body.Close()
 		got = string(b)
 	}
-	if err := child.cmd.Process.Signal(syscall.SIGTERM); err != nil {
-		t.Fatal(err)
-	}
-	select {
-	case err := <-child.exited:
-		if err != nil {
-			t.Fatalf("serve exited with %v\n%s%s", err, child.out.String(), child.stderr.String())
-		}
-	case <-time.After(30 * time.Second):
-		t.Fatal("serve did not exit after SIGTERM")
-	}
+	child.stop(t)
 	out := child.out.String()
 	for _, want := range []string{"serving on http://", "2 message source(s), 1 bot(s)", "source napcat: coolq-http-api", "events ws from ws://",
 		"source lagrange: coolq-http-api, actions over the WebSocket, events ws-reverse (the open layer dials ws://", "/report/lagrange)",
@@ -95,12 +70,7 @@ func TestServeSaysWhatItServes(t *testing.T) {
 			t.Errorf("serve printed a token")
 		}
 	}
-	db, err = store.Open(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	evs, _, err := db.EventsBefore(0, 100, store.EventFilter{Text: "stored by serve"})
+	evs, _, err := reopen(t, dir, "SIGTERM").EventsBefore(0, 100, store.EventFilter{Text: "stored by serve"})
 	if err != nil || len(evs) != 1 {
 		t.Fatalf("the pushed event in the store: %d %v", len(evs), err)
 	}
