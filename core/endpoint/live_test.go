@@ -2,7 +2,6 @@ package endpoint_test
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"io"
@@ -18,6 +17,7 @@ import (
 	"ucbi-console/core/endpoint"
 	"ucbi-console/core/onebot"
 	"ucbi-console/core/onebot/onebottest"
+	"ucbi-console/internal/testkit"
 	"ucbi-console/store"
 )
 
@@ -37,7 +37,7 @@ type live struct {
 	fake   *onebottest.Server
 	base   string
 	token  string
-	logs   *lockedBuffer
+	logs   *testkit.LockedBuffer
 	client *http.Client
 	told   *callRecorder // what OnCall was told
 }
@@ -75,7 +75,7 @@ func newLive(t *testing.T, extra []core.Source, opts ...liveOpt) *live {
 			t.Fatal(err)
 		}
 	}
-	l := &live{t: t, db: db, fake: fake, logs: &lockedBuffer{}, client: &http.Client{Timeout: 30 * time.Second}, told: &callRecorder{}}
+	l := &live{t: t, db: db, fake: fake, logs: &testkit.LockedBuffer{}, client: &http.Client{Timeout: 30 * time.Second}, told: &callRecorder{}}
 	o := endpoint.Options{Listen: "127.0.0.1:0", Token: liveOurToken, Log: l.logs, OnCall: func(c endpoint.CallLog) {
 		l.told.mu.Lock()
 		l.told.calls = append(l.told.calls, c)
@@ -200,47 +200,11 @@ func clip(s string) string {
 // rows is the whole history, newest first.
 func (l *live) rows() []core.HistoryRecord {
 	l.t.Helper()
-	return allRows(l.t, l.db)
-}
-
-func allRows(t *testing.T, db *store.DB) []core.HistoryRecord {
-	t.Helper()
-	var out []core.HistoryRecord
-	before := uint64(0)
-	for range 10_000 {
-		page, err := db.HistoryPage(before, 1000, store.HistoryFilter{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(page) == 0 {
-			break
-		}
-		out = append(out, page...)
-		before = page[len(page)-1].Seq
-	}
-	return out
+	return testkit.AllHistory(l.t, l.db)
 }
 
 func (l *live) onCalls() []endpoint.CallLog {
 	l.told.mu.Lock()
 	defer l.told.mu.Unlock()
 	return append([]endpoint.CallLog(nil), l.told.calls...)
-}
-
-// lockedBuffer is a log writer the handlers may write to concurrently.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

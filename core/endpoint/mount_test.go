@@ -11,6 +11,7 @@ import (
 	"ucbi-console/core/endpoint"
 	"ucbi-console/core/onebot"
 	"ucbi-console/core/onebot/onebottest"
+	"ucbi-console/internal/testkit"
 	"ucbi-console/store"
 )
 
@@ -34,7 +35,7 @@ func TestMounts(t *testing.T) {
 	say := func(s string) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, s) })
 	}
-	var logs lockedBuffer
+	var logs testkit.LockedBuffer
 	srv, err := endpoint.New(d, endpoint.Options{Token: "tok-123456", Log: &logs, Mounts: []endpoint.Mount{
 		{Pattern: "GET /{$}", Handler: say("ws-root"), Origin: "onebot-ws"},
 		{Pattern: "GET /api", Handler: say("ws-api"), Origin: "onebot-ws"},

@@ -2,7 +2,6 @@ package endpoint_test
 
 import (
 	"context"
-	"encoding/json"
 	"net/http"
 	"net/url"
 	"strings"
@@ -13,6 +12,7 @@ import (
 	"ucbi-console/core/endpoint"
 	"ucbi-console/core/onebot"
 	"ucbi-console/core/onebot/onebottest"
+	"ucbi-console/internal/testkit"
 )
 
 // TestOneBotRealClients sends what each real client sends (reference/onebot11.md, bottom
@@ -70,7 +70,7 @@ func TestOneBotRealClients(t *testing.T) {
 				t.Fatalf("access_token passed on as a parameter: %v", last.Params)
 			}
 			for k, want := range c.wantParams {
-				if got := paramString(last.Params[k]); got != want {
+				if got := testkit.ParamString(last.Params[k]); got != want {
 					t.Fatalf("backend param %s = %q, want %q (all: %v)", k, got, want, last.Params)
 				}
 			}
@@ -86,19 +86,6 @@ func TestOneBotRealClients(t *testing.T) {
 			t.Fatalf("row: %+v", r)
 		}
 	}
-}
-
-func paramString(v any) string {
-	switch v := v.(type) {
-	case string:
-		return v
-	case json.Number:
-		return v.String()
-	case nil:
-		return ""
-	}
-	b, _ := json.Marshal(v)
-	return string(b)
 }
 
 // TestOneBotNoTokenIgnoresHeader: with no token configured, whatever Authorization says is
