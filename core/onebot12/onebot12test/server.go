@@ -23,9 +23,9 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/coder/websocket"
-
 	"ucbi-console/core/adapterkit"
+	"ucbi-console/core/adapterkit/fakekit"
+	"ucbi-console/core/link"
 )
 
 // Impl is the fake's X-Impl.
@@ -57,10 +57,10 @@ type Server struct {
 	ts    *httptest.Server
 	opts  Options
 	seq   atomic.Int64
+	recs  fakekit.Log[Recorded]
 	mu    sync.Mutex
-	recs  []Recorded
 	files map[string]map[string]any // file_id → the upload_file params
-	conns map[*websocket.Conn]chan []byte
+	conns map[*link.Conn]bool       // the forward WebSockets
 }
 
 // New starts a fake on loopback.
@@ -68,7 +68,7 @@ func New(o Options) *Server {
 	if len(o.Selves) == 0 {
 		o.Selves = []Self{{Platform: "qq", UserID: "10001"}}
 	}
-	s := &Server{opts: o, files: map[string]map[string]any{}, conns: map[*websocket.Conn]chan []byte{}}
+	s := &Server{opts: o, files: map[string]map[string]any{}, conns: map[*link.Conn]bool{}}
 	s.seq.Store(1000)
 	s.ts = httptest.NewServer(s)
 	return s
@@ -87,21 +87,11 @@ func (s *Server) Close() {
 }
 
 // Requests returns the actions run, oldest first.
-func (s *Server) Requests() []Recorded {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]Recorded(nil), s.recs...)
-}
+func (s *Server) Requests() []Recorded { return s.recs.All() }
 
 // Count is how many times an action ran.
 func (s *Server) Count(action string) int {
-	n := 0
-	for _, r := range s.Requests() {
-		if r.Action == action {
-			n++
-		}
-	}
-	return n
+	return s.recs.Count(func(r Recorded) bool { return r.Action == action })
 }
 
 func (s *Server) authorized(r *http.Request) bool {
@@ -171,9 +161,7 @@ func (s *Server) handle(body []byte, via string, h http.Header) []byte {
 			return b
 		}
 	}
-	s.mu.Lock()
-	s.recs = append(s.recs, Recorded{Action: req.Action, Params: params, Self: req.Self, Via: via, Header: h})
-	s.mu.Unlock()
+	s.recs.Add(Recorded{Action: req.Action, Params: params, Self: req.Self, Via: via, Header: h})
 	data, rc, msg := s.act(req.Action, params, req.Self)
 	if rc == 0 {
 		resp.Status = "ok"
@@ -302,53 +290,30 @@ func (s *Server) Files(id string) map[string]any {
 	return s.files[id]
 }
 
+// serveWS runs a forward WebSocket on core/link's connection (one writer, bounded queue): it
+// says connect, then answers each action frame.
 func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
-	c, err := websocket.Accept(w, r, nil)
+	header := r.Header.Clone()
+	c, err := link.Accept(w, r, link.ConnOptions{
+		QueueSize: 64,
+		OnFrame: func(c *link.Conn, frame []byte) {
+			_ = c.Push(s.handle(frame, "ws", header)) // a peer that reads no answers is closed
+		},
+		OnClose: func(c *link.Conn, _ string) {
+			s.mu.Lock()
+			delete(s.conns, c)
+			s.mu.Unlock()
+		},
+	})
 	if err != nil {
 		return
 	}
-	out := make(chan []byte, 64)
 	s.mu.Lock()
-	s.conns[c] = out
+	s.conns[c] = true
 	s.mu.Unlock()
-	ctx, cancel := context.WithCancel(r.Context())
-	defer func() {
-		cancel()
-		s.mu.Lock()
-		delete(s.conns, c)
-		s.mu.Unlock()
-		c.CloseNow()
-	}()
-	go func() { // the one writer of this connection
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case b := <-out:
-				wctx, wcancel := context.WithTimeout(ctx, 5*time.Second)
-				err := c.Write(wctx, websocket.MessageText, b)
-				wcancel()
-				if err != nil {
-					cancel()
-					return
-				}
-			}
-		}
-	}()
 	connect, _ := json.Marshal(Event("meta", "connect", "", map[string]any{
 		"version": map[string]any{"impl": Impl, "version": "1.0.0", "onebot_version": "12"}}, nil))
-	out <- connect
-	for {
-		_, b, err := c.Read(ctx)
-		if err != nil {
-			return
-		}
-		select {
-		case out <- s.handle(b, "ws", r.Header.Clone()):
-		case <-ctx.Done():
-			return
-		}
-	}
+	_ = c.Push(connect)
 }
 
 // Broadcast sends an event to every forward WebSocket connection; it returns how many got it.
@@ -357,11 +322,9 @@ func (s *Server) Broadcast(event any) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	n := 0
-	for _, out := range s.conns {
-		select {
-		case out <- b:
+	for c := range s.conns {
+		if c.Offer(b) == nil {
 			n++
-		default:
 		}
 	}
 	return n
@@ -376,33 +339,24 @@ func (s *Server) PushWebhook(ctx context.Context, url string, event any) (int, e
 	if err != nil {
 		return 0, err
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
-	if err != nil {
-		return 0, err
-	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("User-Agent", "OneBot/12 ("+Impl+") 1.0.0")
-	req.Header.Set("X-OneBot-Version", "12")
-	req.Header.Set("X-Impl", Impl)
+	header := map[string]string{"User-Agent": "OneBot/12 (" + Impl + ") 1.0.0", "X-OneBot-Version": "12", "X-Impl": Impl}
 	if s.opts.Token != "" {
-		req.Header.Set("Authorization", "Bearer "+s.opts.Token)
+		header["Authorization"] = "Bearer " + s.opts.Token
 	}
-	resp, err := http.DefaultClient.Do(req)
+	status, _, answer, err := fakekit.PostJSON(ctx, url, body, header)
 	if err != nil {
-		return 0, err
+		return status, err
 	}
-	defer resp.Body.Close()
-	answer, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	if resp.StatusCode == http.StatusOK {
+	if status == http.StatusOK {
 		var actions []json.RawMessage
 		if err := json.Unmarshal(answer, &actions); err != nil {
-			return resp.StatusCode, fmt.Errorf("the webhook answered 200 with something that is not a list of actions: %v", err)
+			return status, fmt.Errorf("the webhook answered 200 with something that is not a list of actions: %v", err)
 		}
 		for _, a := range actions {
 			s.handle(a, "webhook", nil)
 		}
 	}
-	return resp.StatusCode, nil
+	return status, nil
 }
 
 // Event builds a OneBot 12 event: id, time (float seconds), type, detail_type, sub_type, self

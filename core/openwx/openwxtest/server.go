@@ -7,11 +7,9 @@
 package openwxtest
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -20,6 +18,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"ucbi-console/core/adapterkit/fakekit"
 )
 
 // Contact is a friend, a group or a group member, as Openwx describes them.
@@ -70,8 +70,9 @@ type Server struct {
 	opts  Options
 	msgID atomic.Int64
 
+	recs fakekit.Log[Recorded]
+
 	mu     sync.Mutex
-	recs   []Recorded
 	queue  []json.RawMessage
 	signal chan struct{} // closed and replaced when an event is queued
 	stop   chan struct{}
@@ -100,21 +101,11 @@ func (s *Server) Close() {
 }
 
 // Requests returns what the server received, oldest first.
-func (s *Server) Requests() []Recorded {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]Recorded(nil), s.recs...)
-}
+func (s *Server) Requests() []Recorded { return s.recs.All() }
 
 // Count is how many requests a route received.
 func (s *Server) Count(route string) int {
-	n := 0
-	for _, r := range s.Requests() {
-		if r.Route == route {
-			n++
-		}
-	}
-	return n
+	return s.recs.Count(func(r Recorded) bool { return r.Route == route })
 }
 
 // Enqueue buffers reports for check_event (the oldest are dropped beyond MaxBuffered) and wakes a
@@ -141,22 +132,11 @@ func (s *Server) Push(ctx context.Context, postAPI string, report any) (int, []b
 	if err != nil {
 		return 0, nil, err
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, postAPI, bytes.NewReader(body))
+	status, header, answer, err := fakekit.PostJSON(ctx, postAPI, body, map[string]string{"User-Agent": "Mojo-Weixin"})
 	if err != nil {
-		return 0, nil, err
+		return status, nil, err
 	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("User-Agent", "Mojo-Weixin")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return 0, nil, err
-	}
-	defer resp.Body.Close()
-	answer, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	if err != nil {
-		return resp.StatusCode, nil, err
-	}
-	if strings.Contains(resp.Header.Get("Content-Type"), "json") {
+	if strings.Contains(header.Get("Content-Type"), "json") {
 		var r map[string]any
 		if json.Unmarshal(answer, &r) == nil {
 			if reply, ok := r["reply"]; ok {
@@ -175,13 +155,11 @@ func (s *Server) Push(ctx context.Context, postAPI string, report any) (int, []b
 			}
 		}
 	}
-	return resp.StatusCode, answer, nil
+	return status, answer, nil
 }
 
 func (s *Server) record(route string, p url.Values, h http.Header) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.recs = append(s.recs, Recorded{Route: route, Params: p, Header: h})
+	s.recs.Add(Recorded{Route: route, Params: p, Header: h})
 }
 
 // ServeHTTP answers one Openwx call.
