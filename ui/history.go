@@ -132,13 +132,11 @@ func newHistoryScreen(e *env) *historyScreen {
 		s.metaVals[k] = v
 		s.meta.Append(L(k), v)
 	}
-	// The JSON wraps: a long line of a message stays readable without scrolling sideways.
+	// The JSON keeps its lines, as indented: a pane scrolls sideways for a long one rather
+	// than breaking it where the pane happens to end.
 	s.request = monoLabel()
 	s.onebotReq = monoLabel()
 	s.response = monoLabel()
-	for _, l := range []*widget.Label{s.request, s.onebotReq, s.response} {
-		l.Wrapping = fyne.TextWrapBreak
-	}
 	s.sendBtn = widget.NewButtonWithIcon(L("Send again"), theme.MailSendIcon(), s.onSendAgain)
 	s.sendWhy = widget.NewLabel("")
 	s.sendWhy.Importance = widget.LowImportance
@@ -195,16 +193,19 @@ func (s *historyScreen) content() fyne.CanvasObject {
 		t := heading(title)
 		t.Truncation = fyne.TextTruncateEllipsis
 		return container.NewBorder(container.NewBorder(nil, nil, nil, copyBtn, t), nil, nil, nil,
-			container.NewVScroll(body))
+			container.NewScroll(body))
 	}
-	// The UCBI request beside the OneBot request the backend received, then the answer.
+	// The UCBI request beside the OneBot request the backend received: the pair stays
+	// together in both layouts.
 	requests := container.NewHSplit(jsonPane(L("UCBI request"), copyReq, s.request), jsonPane(L("OneBot request"), copyOneBot, s.onebotReq))
-	bodies := container.NewHSplit(requests, jsonPane(L("Response"), copyResp, s.response))
-	bodies.Offset = 0.66
-	detail := container.NewHSplit(meta, bodies)
-	detail.Offset = 0.3
-	s.rememberOffset(keyHistoryDetail, detail)
-	s.detailBox = container.NewStack(container.NewBorder(top, nil, nil, nil, detail), container.NewCenter(s.placeholder))
+	response := jsonPane(L("Response"), copyResp, s.response)
+	// Wide, the fields, the requests and the answer side by side; narrower (a 1024 px window)
+	// each JSON pane would be a few words wide, so they take the whole width one tab at a
+	// time, the requests first. The title line says the outcome and latency either way.
+	panes := newAdaptivePanes(historyWideFrom, translate([]string{"Details", "Requests", "Response"}),
+		[]fyne.CanvasObject{meta, requests, response}, []float64{0.22, 0.68}, 1)
+	s.rememberOffset(keyHistoryDetail, panes.split)
+	s.detailBox = container.NewStack(container.NewBorder(top, nil, nil, nil, panes.content()), container.NewCenter(s.placeholder))
 	s.showDetail(nil)
 
 	// The list above the detail: the rows need the window's width for their columns. The list
@@ -214,6 +215,10 @@ func (s *historyScreen) content() fyne.CanvasObject {
 	s.rememberOffset(keyHistorySplit, split)
 	return container.NewPadded(container.NewBorder(bar, nil, nil, nil, split))
 }
+
+// historyWideFrom is the detail's width from which its panes stand side by side: each JSON
+// pane then has about as much room as a tab gives it in a 1024 px window.
+const historyWideFrom = 1600
 
 // rememberOffset keeps where the operator leaves split's divider (in the setting key) and puts
 // it back when the screen is built again. Fyne's Split says nothing when its divider moves,

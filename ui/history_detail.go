@@ -31,8 +31,10 @@ func (s *historyScreen) showDetail(r *core.HistoryRecord) {
 	}
 	s.detailBox.Objects[0].Show()
 	s.placeholder.Hide()
-	s.title.SetText(fmt.Sprintf("#%d  %s", r.Seq, r.Action))
 	outcome, outcomeImp := historyOutcomeText(*r)
+	// The outcome and latency head the detail: in a narrow window the fields are a tab away.
+	short, _ := outcomeLabel(r.Outcome, r.ErrorCode)
+	s.title.SetText(fmt.Sprintf("#%d  %s · %s · %s", r.Seq, r.Action, short, formatLatency(r.Latency())))
 	vals := map[string]string{
 		"Time":       r.Time.Local().Format("2006-01-02 15:04:05.000"),
 		"Origin":     r.Origin,

@@ -7,6 +7,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/widget"
 
 	"ucbi-console/core"
 	"ucbi-console/core/onebot"
@@ -118,4 +119,75 @@ func historySplit(o fyne.CanvasObject) *fyneSplit {
 		}
 	})
 	return found
+}
+
+// At 1024×640 the detail's JSON is readable: the UCBI and OneBot requests share the whole
+// width (a tab of their own, beside each other, half the window each), lines are kept and
+// scroll sideways, Send again stays in the window. A window wide enough shows the fields, both
+// requests and the response side by side, each pane still as wide as that.
+func TestHistoryDetailReadableAt1024(t *testing.T) {
+	size := fyne.NewSize(1024, 640)
+	long := strings.Repeat("很长的一行消息 ", 30)
+	r := newRig(t, rigOptions{screen: "history", bot: true, size: size, lang: "zh",
+		sources: []core.Source{{ID: "napcat", Via: onebot.Via, Flavor: "napcat", Default: true}},
+		seed: func(db *store.DB) {
+			rec := core.HistoryRecord{Origin: core.OriginUCBI, Source: "napcat", Action: "send_message", Target: "group:20001", Outcome: core.OutcomeOK,
+				Request:  json.RawMessage(`{"action":"send_message","context":{"type":"group","group_id":"20001","extra":{"config_id":"napcat"}},"params":{"message":[{"type":"text","text":"` + long + `"}]}}`),
+				Response: json.RawMessage(`{"message_id":"12345"}`)}
+			must(t, db.AppendHistory(&rec))
+		}})
+	r.wait("history.page")
+	r.idle()
+	s := r.e.screen("history").(*historyScreen)
+	paneOf := func(l *widget.Label) *container.Scroll {
+		var found *container.Scroll
+		walk(r.w.Canvas().Content(), func(o fyne.CanvasObject) {
+			if sc, ok := o.(*container.Scroll); ok && sc.Content == l {
+				found = sc
+			}
+		})
+		return found
+	}
+	minPane := float32(400) // about 50 monospace characters (before: 230 px)
+	r.ui(func() {
+		s.list.Select(0)
+		content := r.w.Canvas().Content()
+		relayout(content)
+		checkInside(t, content, fyne.NewPos(0, 0), size)
+		for _, l := range []*widget.Label{s.request, s.onebotReq} {
+			sc := paneOf(l)
+			if sc == nil {
+				t.Fatalf("%q is not shown in a scrolling pane at 1024×640", strings.SplitN(l.Text, "\n", 2)[0])
+			}
+			if sc.Size().Width < minPane || sc.Direction != container.ScrollBoth {
+				t.Errorf("a request pane is %v wide (scrolling %v), want ≥ %v and sideways too", sc.Size().Width, sc.Direction, minPane)
+			}
+			if l.Wrapping != fyne.TextWrapOff || l.MinSize().Width <= sc.Size().Width {
+				t.Errorf("the JSON breaks its lines (wrapping %v, %v wide in a %v pane)", l.Wrapping, l.MinSize().Width, sc.Size().Width)
+			}
+		}
+		pos := fyne.CurrentApp().Driver().AbsolutePositionForObject(s.sendBtn)
+		if !s.sendBtn.Visible() || pos.Y+s.sendBtn.Size().Height > size.Height || pos.X+s.sendBtn.Size().Width > size.Width {
+			t.Errorf("Send again at %v size %v: outside the %v window", pos, s.sendBtn.Size(), size)
+		}
+		if !strings.Contains(s.title.Text, "ok") {
+			t.Errorf("the title %q does not say the outcome", s.title.Text)
+		}
+	})
+
+	wide := fyne.NewSize(1920, 1000)
+	r.ui(func() {
+		r.w.Resize(wide)
+		content := r.w.Canvas().Content()
+		relayout(content)
+		checkInside(t, content, fyne.NewPos(0, 0), wide)
+		for _, l := range []*widget.Label{s.request, s.onebotReq, s.response} {
+			if sc := paneOf(l); sc == nil || sc.Size().Width < minPane {
+				t.Errorf("wide: a JSON pane is not shown side by side, %v wide", sc)
+			}
+		}
+		if !s.meta.Visible() || s.meta.Size().Width == 0 {
+			t.Error("wide: the call's fields are not shown beside the JSON")
+		}
+	})
 }
