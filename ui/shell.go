@@ -119,7 +119,7 @@ type shell struct {
 	current string
 
 	lang string // the saved language choice: "", "system", "en" or "zh"
-	// welcome: the welcome view is shown (no source yet) until a screen is opened.
+	// welcome: the welcome view is shown (no source yet, or none left) until a screen is opened.
 	welcome bool
 
 	note string // an event-link problem for the status bar ("" = none)
@@ -207,8 +207,7 @@ func (sh *shell) rebuild() {
 	sh.current = ""
 	if sh.welcome {
 		sh.current = id // where Ctrl+n and the navigation start from
-		sh.body.Objects = []fyne.CanvasObject{newWelcomeView(e).content()}
-		sh.body.Refresh()
+		sh.showWelcome()
 		return
 	}
 	if id != "" {
@@ -359,7 +358,7 @@ func (sh *shell) refreshSources() {
 				sh.status.Refresh()
 				return
 			}
-			sh.sources = len(list)
+			sh.sourcesCounted(len(list))
 			sh.showSources()
 		}
 	})

@@ -56,6 +56,29 @@ func (v *welcomeView) content() fyne.CanvasObject {
 	return container.NewVScroll(container.NewPadded(box))
 }
 
+// showWelcome puts the welcome view where the screen was: no source is stored (yet, or any
+// more), so the operator is led to add one or try the demo. The next start shows it too, until
+// a screen is opened (open saves it again).
+func (sh *shell) showWelcome() {
+	sh.welcome = true
+	sh.body.Objects = []fyne.CanvasObject{newWelcomeView(sh.e).content()}
+	sh.body.Refresh()
+	sh.selecting = true
+	sh.nav.UnselectAll()
+	sh.selecting = false
+	sh.e.putSetting(keyScreen, "")
+}
+
+// sourcesCounted notes how many sources are stored now; when the last one was removed, the
+// welcome comes back, as on the first start.
+func (sh *shell) sourcesCounted(n int) {
+	had := sh.sources
+	sh.sources = n
+	if had > 0 && n == 0 && !sh.welcome {
+		sh.showWelcome()
+	}
+}
+
 func (v *welcomeView) onAdd() {
 	v.e.openScreen("sources")
 	if s, ok := v.e.screen("sources").(*sourcesScreen); ok {

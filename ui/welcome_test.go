@@ -196,3 +196,51 @@ func TestDemoEventsReachTheInboxThroughTheRuntime(t *testing.T) {
 		r.wait("sources.probed")
 	}
 }
+
+// Removing the last source leads the operator back the way the first start does: the welcome,
+// with Add a source and Try the demo, in place of the screen (and at the next start); Add a
+// source opens the Sources form again.
+func TestWelcomeWhenEverySourceIsRemoved(t *testing.T) {
+	r := newRig(t, rigOptions{bot: true, screen: "sources", sources: []core.Source{{ID: "napcat", Via: onebot.Via, Flavor: "napcat", Default: true}}})
+	r.idle()
+	r.ui(func() {
+		if r.e.sh.welcome {
+			t.Fatal("the welcome shows although a source exists")
+		}
+	})
+	s := r.e.screen("sources").(*sourcesScreen)
+	r.ui(func() { s.list.Select(0) })
+	r.tap(s.removeBtn)
+	r.tapDialogButton("Remove")
+	r.wait("sources.removed")
+	r.wait("status.sources")
+	r.ui(func() {
+		if !r.e.sh.welcome {
+			t.Fatalf("no welcome after the last source was removed (showing %q)", r.e.sh.current)
+		}
+	})
+	for _, want := range []string{"Welcome to UCBI Console", "Add a source", "Try the demo"} {
+		if !r.hasText(want) {
+			t.Errorf("after the last source went, the window lacks %q; texts %q", want, r.windowTexts())
+		}
+	}
+	r.wait("setting." + keyScreen)
+	if v, _, _ := r.db.Setting(keyScreen); v != "" {
+		t.Errorf("the next start would open %q, not the welcome", v)
+	}
+
+	var add *widget.Button
+	r.ui(func() { add = findButton(r.w.Canvas().Content(), "Add a source") })
+	if add == nil {
+		t.Fatal("no Add a source button")
+	}
+	r.tap(add)
+	r.ui(func() {
+		if r.e.sh.welcome || r.e.sh.current != "sources" || s.selected != "" || s.id.Disabled() {
+			t.Errorf("Add a source shows %q (welcome %v), form for %q", r.e.sh.current, r.e.sh.welcome, s.selected)
+		}
+	})
+	if r.hasText("Welcome to UCBI Console") {
+		t.Error("the welcome still shows after Add a source")
+	}
+}
