@@ -41,7 +41,11 @@ func OpenEnv(dataDir string) (*Env, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Env{DataDir: dataDir, DB: db, Dispatcher: NewDispatcher(db)}, nil
+	return newEnv(dataDir, db), nil
+}
+
+func newEnv(dataDir string, db *store.DB) *Env {
+	return &Env{DataDir: dataDir, DB: db, Dispatcher: NewDispatcher(db)}
 }
 
 // NewDispatcher builds a dispatcher over a store with every adapter the console speaks.
@@ -117,10 +121,12 @@ func usagef(format string, args ...any) error { return usageError{fmt.Sprintf(fo
 type command struct {
 	stdout, stderr io.Writer
 	dataDir        string
+	name           string // the command running ("source add"), as its flags are named
 }
 
 // flags makes a flag set with --data, quiet on errors (Run prints the usage once).
 func (c *command) flags(name string) *flag.FlagSet {
+	c.name = name
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	fs.StringVar(&c.dataDir, "data", c.dataDir, "data directory")
@@ -174,7 +180,7 @@ func (c *command) run(args []string, gui GUIFunc) error {
 		if gui == nil {
 			return errors.New("this build has no desktop app")
 		}
-		env, err := OpenEnv(c.dataDir)
+		env, err := c.open()
 		if err != nil {
 			return err
 		}
@@ -202,7 +208,14 @@ func (c *command) run(args []string, gui GUIFunc) error {
 	return usagef("unknown command %q", args[0])
 }
 
-func (c *command) open() (*Env, error) { return OpenEnv(c.dataDir) }
+// open opens the data dir with the dispatcher over it (openStore says why it cannot).
+func (c *command) open() (*Env, error) {
+	db, err := c.openStore()
+	if err != nil {
+		return nil, err
+	}
+	return newEnv(c.dataDir, db), nil
+}
 
 type multiFlag []string
 

@@ -36,7 +36,7 @@ func (c *command) events(args []string) error {
 	}
 	set := core.EndpointSettings{Listen: endpoint.DefaultListen}
 	var after *uint64 // nil: only events newer than now
-	db, err := store.Open(c.dataDir)
+	db, err := c.openStore()
 	switch {
 	case err == nil:
 		stored, serr := db.EndpointSettings()
