@@ -41,26 +41,24 @@ const (
 	liveBackendToken = "napcat-backend-secret-e4d2b1a0c9f8"
 )
 
-// seedDir stores sources and bots in a data dir, and closes it again for a child to open.
-func seedDir(t *testing.T, dir string, sources []core.Source, bots ...core.Bot) {
+// serveOver starts a real serve over a new data dir holding sources and bots, and returns the
+// dir and the child, listening. The test's end kills it if it still runs (and waits for it to
+// be gone before the dir is removed). -short skips the test.
+func serveOver(t *testing.T, sources []core.Source, bots ...core.Bot) (string, *serveChild) {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("starts a child process")
+	}
+	dir := t.TempDir()
 	db, err := store.Open(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, s := range sources {
-		if err := db.PutSource(s); err != nil {
-			t.Fatal(err)
-		}
-	}
-	for _, b := range bots {
-		if err := db.PutBot(b); err != nil {
-			t.Fatal(err)
-		}
-	}
+	testkit.Store(t, db, sources, bots)
 	if err := db.Close(); err != nil {
 		t.Fatal(err)
 	}
+	return dir, startServe(t, dir)
 }
 
 // reopen opens a data dir a child has let go of (within Open's lock timeout: the child closed
@@ -80,15 +78,16 @@ func reopen(t *testing.T, dir, after string) *store.DB {
 type serveChild struct {
 	cmd         *exec.Cmd
 	addr        string
-	exited      chan error
+	done        chan struct{} // closed once the process has exited; err is then why
+	err         error
 	out, stderr testkit.LockedBuffer
 }
 
-// startServe starts serve on a data dir and waits until it listens. The caller stops it.
+// startServe starts serve on a data dir and waits until it listens.
 func startServe(t *testing.T, dir string) *serveChild {
 	t.Helper()
 	args, _ := json.Marshal([]string{"serve", "--data", dir, "--listen", "127.0.0.1:0", "--token", liveOurToken})
-	c := &serveChild{cmd: exec.Command(os.Args[0], "-test.run=^$"), exited: make(chan error, 1)}
+	c := &serveChild{cmd: exec.Command(os.Args[0], "-test.run=^$"), done: make(chan struct{})}
 	c.cmd.Env = append(os.Environ(), childEnv+"="+string(args))
 	stdout, err := c.cmd.StdoutPipe()
 	if err != nil {
@@ -108,12 +107,17 @@ func startServe(t *testing.T, dir string) *serveChild {
 				addrCh <- strings.Fields(rest)[0]
 			}
 		}
-		c.exited <- c.cmd.Wait()
+		c.err = c.cmd.Wait()
+		close(c.done)
 	}()
+	t.Cleanup(func() {
+		_ = c.cmd.Process.Kill() // when the test left it running
+		c.exit(t)
+	})
 	select {
 	case c.addr = <-addrCh:
-	case err := <-c.exited:
-		t.Fatalf("serve ended before listening: %v\n%s%s", err, c.out.String(), c.stderr.String())
+	case <-c.done:
+		t.Fatalf("serve ended before listening: %v\n%s%s", c.err, c.out.String(), c.stderr.String())
 	case <-time.After(60 * time.Second): // a real process starting: poll with a deadline
 		_ = c.cmd.Process.Kill()
 		t.Fatalf("serve did not start listening within 60 s\n%s%s", c.out.String(), c.stderr.String())
@@ -127,12 +131,19 @@ func (c *serveChild) stop(t *testing.T) {
 	if err := c.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
-	select {
-	case err := <-c.exited:
-		if err != nil {
-			t.Fatalf("serve exited with %v\n%s%s", err, c.out.String(), c.stderr.String())
-		}
-	case <-time.After(30 * time.Second):
-		t.Fatal("serve did not exit after SIGTERM")
+	if err := c.exit(t); err != nil {
+		t.Fatalf("serve exited with %v\n%s%s", err, c.out.String(), c.stderr.String())
 	}
+}
+
+// exit waits for the process to be gone (it was signalled or killed) and returns why it ended.
+func (c *serveChild) exit(t *testing.T) error {
+	t.Helper()
+	select {
+	case <-c.done:
+		return c.err
+	case <-time.After(30 * time.Second): // a real process: wait with a deadline
+		t.Fatal("serve did not exit")
+	}
+	return nil
 }

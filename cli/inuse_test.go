@@ -15,12 +15,8 @@ import (
 // hanging — with exit 1 and one line naming the problem and what to do instead; never a
 // trace, never a token.
 func TestCommandsWhileServeHoldsTheDataDir(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts a child process")
-	}
-	dir := t.TempDir()
-	seedDir(t, dir, []core.Source{{ID: "napcat", Via: onebot.Via, URL: "http://127.0.0.1:1", Token: liveBackendToken, Flavor: "napcat", Default: true}})
-	child := startServe(t, dir) // returns once serve printed that it listens: it holds the file
+	// serveOver returns once serve printed that it listens: it holds the file then.
+	dir, child := serveOver(t, []core.Source{{ID: "napcat", Via: onebot.Via, URL: "http://127.0.0.1:1", Token: liveBackendToken, Flavor: "napcat", Default: true}})
 	defer child.stop(t)
 
 	cases := []struct {

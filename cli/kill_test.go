@@ -24,23 +24,10 @@ var markerRE = regexp.MustCompile(`kill9-[0-9]+-[0-9]+`)
 // every call that got a success answer has its history row: a row is durable before its reply.
 // No send reached the backend twice.
 func TestKill9DuringLoad(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts a child process")
-	}
 	fake := onebottest.New(onebottest.Options{Flavor: onebottest.NapCat, Token: liveBackendToken, KeepRequests: 100_000})
 	defer fake.Close()
-	dir := t.TempDir()
-	seedDir(t, dir, []core.Source{{ID: "napcat", Via: onebot.Via, URL: fake.URL(), Token: liveBackendToken, Flavor: "napcat", Default: true}})
-
-	child := startServe(t, dir)
-	addr, cmd, exited, out, stderr := child.addr, child.cmd, child.exited, &child.out, &child.stderr
-	killed := false
-	defer func() {
-		if !killed {
-			_ = cmd.Process.Kill()
-			<-exited
-		}
-	}()
+	dir, child := serveOver(t, []core.Source{{ID: "napcat", Via: onebot.Via, URL: fake.URL(), Token: liveBackendToken, Flavor: "napcat", Default: true}})
+	addr, out, stderr := child.addr, &child.out, &child.stderr
 
 	// The load: senders each make up to perSender calls, alternating the OneBot route and the
 	// UCBI root, every message carrying a unique marker. After killAfter successes the child
@@ -100,15 +87,10 @@ func TestKill9DuringLoad(t *testing.T) {
 	case <-allDone:
 		t.Fatalf("the load ended with only %d successes before the kill\n%s%s", okCount.Load(), out.String(), stderr.String())
 	}
-	if err := cmd.Process.Kill(); err != nil { // SIGKILL: no shutdown, no flush
+	if err := child.cmd.Process.Kill(); err != nil { // SIGKILL: no shutdown, no flush
 		t.Fatal(err)
 	}
-	killed = true
-	select {
-	case <-exited:
-	case <-time.After(30 * time.Second):
-		t.Fatal("the killed process did not exit")
-	}
+	_ = child.exit(t) // killed: the error says so
 	stop.Store(true)
 	<-allDone
 

@@ -17,15 +17,9 @@ import (
 // flight: the call still gets its answer, the process exits 0 saying it stopped, and the data
 // dir opens again at once (the database was closed, not left locked) with the call's row.
 func TestServeStopsCleanlyOnSIGTERM(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts a child process")
-	}
 	fake := onebottest.New(onebottest.Options{Flavor: onebottest.NapCat, Delay: 700 * time.Millisecond})
 	defer fake.Close()
-	dir := t.TempDir()
-	seedDir(t, dir, []core.Source{{ID: "napcat", Via: onebot.Via, URL: fake.URL(), Flavor: "napcat", Default: true}})
-	child := startServe(t, dir)
-	defer func() { _ = child.cmd.Process.Kill() }()
+	dir, child := serveOver(t, []core.Source{{ID: "napcat", Via: onebot.Via, URL: fake.URL(), Flavor: "napcat", Default: true}})
 
 	type result struct {
 		status int

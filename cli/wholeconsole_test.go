@@ -17,18 +17,12 @@ import (
 // with its event link and each bot — never a token — runs the sources' links (an event pushed
 // by the fake NapCat is stored) and exits 0 on SIGTERM.
 func TestServeSaysWhatItServes(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts a child process")
-	}
 	fake := onebottest.New(onebottest.Options{Flavor: onebottest.NapCat, Token: liveBackendToken})
 	defer fake.Close()
-	dir := t.TempDir()
-	seedDir(t, dir, []core.Source{
+	dir, child := serveOver(t, []core.Source{
 		{ID: "napcat", Via: onebot.Via, URL: fake.URL(), Token: liveBackendToken, Flavor: "napcat", Default: true, Events: core.LinkWS, WSURL: fake.WSURL()},
 		{ID: "lagrange", Via: onebot.Via, Token: "lagrange-token-123456", Flavor: "lagrange", Events: core.LinkWSReverse, SelfID: "20002"},
 	}, core.Bot{ID: "koishi", Mode: core.BotWS, Token: "koishi-bot-token-abcdef"})
-	child := startServe(t, dir)
-	defer func() { _ = child.cmd.Process.Kill() }()
 
 	waitLink := time.Now().Add(30 * time.Second)
 	for fake.EventLinks() == 0 { // serve dialled the fake's WebSocket

@@ -15,6 +15,7 @@ import (
 	"ucbi-console/core"
 	"ucbi-console/core/endpoint"
 	"ucbi-console/core/server"
+	"ucbi-console/internal/testkit"
 	"ucbi-console/store"
 )
 
@@ -40,16 +41,7 @@ func startConsole(t *testing.T, sources []core.Source, bots []core.Bot, mod func
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, s := range sources {
-		if err := db.PutSource(s); err != nil {
-			t.Fatal(err)
-		}
-	}
-	for _, b := range bots {
-		if err := db.PutBot(b); err != nil {
-			t.Fatal(err)
-		}
-	}
+	testkit.Store(t, db, sources, bots)
 	d := core.NewDispatcher(db, db, db)
 	server.Register(d)
 	for _, s := range sources {

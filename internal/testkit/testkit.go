@@ -31,6 +31,21 @@ func (b *LockedBuffer) String() string {
 	return b.buf.String()
 }
 
+// Store puts sources and bots in db, failing the test on the first that is refused.
+func Store(t testing.TB, db *store.DB, sources []core.Source, bots []core.Bot) {
+	t.Helper()
+	for _, s := range sources {
+		if err := db.PutSource(s); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, b := range bots {
+		if err := db.PutBot(b); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
 // AllHistory is the store's whole history, newest first.
 func AllHistory(t testing.TB, db *store.DB) []core.HistoryRecord {
 	t.Helper()
