@@ -71,13 +71,7 @@ type Adapter struct {
 var _ core.Adapter = (*Adapter)(nil)
 
 // Factory builds the adapter of a source over HTTP (core.AdapterFactory).
-func Factory(src core.Source) (core.Adapter, error) {
-	a, err := New(src)
-	if err != nil {
-		return nil, err
-	}
-	return a, nil
-}
+var Factory = adapterkit.Factory(New)
 
 // New builds the adapter of a source over HTTP: actions are POSTed to the source's URL itself.
 func New(src core.Source) (*Adapter, error) {
@@ -92,8 +86,8 @@ func New(src core.Source) (*Adapter, error) {
 // With a SelfID the source names its account in every action (a connection serving several
 // accounts needs it); the platform then must be set too.
 func NewWithTransport(src core.Source, t Transport) (*Adapter, error) {
-	if src.Via != "" && src.Via != Via {
-		return nil, core.Errorf(core.CodeBadParam, "source %q: via is %q, this adapter serves %q", src.ID, src.Via, Via)
+	if err := adapterkit.CheckVia(src, Via); err != nil {
+		return nil, err
 	}
 	a := &Adapter{src: src, t: t}
 	if id := strings.TrimSpace(src.SelfID); id != "" {

@@ -58,20 +58,14 @@ type Adapter struct {
 var _ core.Adapter = (*Adapter)(nil)
 
 // Factory builds the adapter of a source (core.AdapterFactory).
-func Factory(src core.Source) (core.Adapter, error) {
-	a, err := New(src)
-	if err != nil {
-		return nil, err
-	}
-	return a, nil
-}
+var Factory = adapterkit.Factory(New)
 
 // New checks a source and builds its adapter. The URL is Openwx's server (http://host:3000); a
 // trailing /openwx is accepted and not doubled. The token, when set, goes as
 // "Authorization: Bearer": Openwx's auth is a callback the operator writes, which can read it.
 func New(src core.Source) (*Adapter, error) {
-	if src.Via != "" && src.Via != Via {
-		return nil, core.Errorf(core.CodeBadParam, "source %q: via is %q, this adapter serves %q", src.ID, src.Via, Via)
+	if err := adapterkit.CheckVia(src, Via); err != nil {
+		return nil, err
 	}
 	if p := strings.TrimSpace(src.Platform); p != "" && p != Platform {
 		return nil, core.Errorf(core.CodeBadParam, "source %q: Openwx serves platform %q, not %q", src.ID, Platform, p)
