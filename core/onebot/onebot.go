@@ -52,21 +52,15 @@ var (
 )
 
 // Factory builds the adapter of a source (core.AdapterFactory).
-func Factory(src core.Source) (core.Adapter, error) {
-	a, err := New(src)
-	if err != nil {
-		return nil, err
-	}
-	return a, nil
-}
+var Factory = adapterkit.Factory(New)
 
 // New checks a source and builds its adapter. The URL must be http or https with a host; a path
 // prefix is kept (http://h:3000/onebot → POST http://h:3000/onebot/send_msg). The flavor must be
 // one of Flavors or "" (generic). The URL, the token and the HTTP client are adapterkit's, as for
 // every open layer.
 func New(src core.Source) (*Adapter, error) {
-	if src.Via != "" && src.Via != Via {
-		return nil, core.Errorf(core.CodeBadParam, "source %q: via is %q, this adapter serves %q", src.ID, src.Via, Via)
+	if err := adapterkit.CheckVia(src, Via); err != nil {
+		return nil, err
 	}
 	flavor := strings.ToLower(strings.TrimSpace(src.Flavor))
 	if flavor == "" {
