@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -135,4 +136,16 @@ func (s SegmentSupport) Copy() map[string]string {
 		out[k] = v
 	}
 	return out
+}
+
+// KeepUnnamed copies into d the fields of data a mapping did not use (used; nil values are left
+// out), each under a '*' prefix: a segment mapped to UCBI keeps what UCBI has no name for.
+func KeepUnnamed(d, data map[string]any, used ...string) map[string]any {
+	for k, v := range data {
+		if v == nil || slices.Contains(used, k) {
+			continue
+		}
+		d["*"+k] = v
+	}
+	return d
 }

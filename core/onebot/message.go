@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"ucbi-console/core"
+	"ucbi-console/core/adapterkit"
 )
 
 // Segment is one OneBot 11 message segment in array form.
@@ -408,13 +409,7 @@ func segmentFromOneBot(s Segment) core.Segment {
 	}
 	// rest copies the OneBot keys not consumed by the mapping, '*'-prefixed.
 	rest := func(d map[string]any, used ...string) map[string]any {
-		for k, v := range s.Data {
-			if v == nil || contains(used, k) {
-				continue
-			}
-			d["*"+k] = v
-		}
-		return d
+		return adapterkit.KeepUnnamed(d, s.Data, used...)
 	}
 	switch s.Type {
 	case "text":

@@ -282,16 +282,7 @@ func FromOneBot12(segs []Segment) core.Message {
 func segmentFrom(s Segment) core.Segment {
 	get := func(k string) string { return adapterkit.Str(s.Data, k) }
 	rest := func(d map[string]any, used ...string) map[string]any {
-		for k, v := range s.Data {
-			skip := v == nil
-			for _, u := range used {
-				skip = skip || k == u
-			}
-			if !skip {
-				d["*"+k] = v
-			}
-		}
-		return d
+		return adapterkit.KeepUnnamed(d, s.Data, used...)
 	}
 	switch s.Type {
 	case "text":
