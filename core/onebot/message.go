@@ -125,24 +125,20 @@ func segmentToOneBot(s core.Segment) (Segment, *core.Error) {
 			return out, core.Fail(core.CodeBadMessage, "segment.at_qq", "data."+key, "value", strconv.Quote(short(id)))
 		}
 		out = Segment{Type: "at", Data: map[string]any{"qq": id}}
-	case "contact":
-		key, id := idField(s, "user_id", "user_tid")
+	case "contact", "group":
+		// A recommended friend (contact) or group: OneBot 11's contact segment of type qq or group.
+		who, kind := "user", "qq"
+		if s.Type == "group" {
+			who, kind = "group", "group"
+		}
+		key, id := idField(s, who+"_id", who+"_tid")
 		if id == "" {
-			return out, core.Errorf(core.CodeBadMessage, "data needs user_id or user_tid")
+			return out, core.Errorf(core.CodeBadMessage, "data needs %s_id or %s_tid", who, who)
 		}
 		if !isQQNumber(id) {
 			return out, core.Fail(core.CodeBadMessage, "send.not_qq_number", "data."+key, "value", strconv.Quote(short(id)))
 		}
-		out = Segment{Type: "contact", Data: map[string]any{"type": "qq", "id": id}}
-	case "group":
-		key, id := idField(s, "group_id", "group_tid")
-		if id == "" {
-			return out, core.Errorf(core.CodeBadMessage, "data needs group_id or group_tid")
-		}
-		if !isQQNumber(id) {
-			return out, core.Fail(core.CodeBadMessage, "send.not_qq_number", "data."+key, "value", strconv.Quote(short(id)))
-		}
-		out = Segment{Type: "contact", Data: map[string]any{"type": "group", "id": id}}
+		out = Segment{Type: "contact", Data: map[string]any{"type": kind, "id": id}}
 	case "link":
 		u := str("url")
 		if u == "" {
