@@ -208,6 +208,15 @@ func (c *command) run(args []string, gui GUIFunc) error {
 	return usagef("unknown command %q", args[0])
 }
 
+// openParsed parses the flags of a command that takes no positional arguments, then opens the
+// data dir.
+func (c *command) openParsed(fs *flag.FlagSet, args []string) (*Env, error) {
+	if err := parseFlags(fs, args); err != nil {
+		return nil, err
+	}
+	return c.open()
+}
+
 // open opens the data dir with the dispatcher over it (openStore says why it cannot).
 func (c *command) open() (*Env, error) {
 	db, err := c.openStore()

@@ -25,10 +25,7 @@ type listing[T any] struct {
 func printList[T any](c *command, args []string, l listing[T]) error {
 	fs := c.flags(l.name)
 	asJSON := fs.Bool("json", false, "print JSON (tokens and secrets masked)")
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	env, err := c.open()
+	env, err := c.openParsed(fs, args)
 	if err != nil {
 		return err
 	}

@@ -30,10 +30,7 @@ func (c *command) serve(args []string) error {
 	fs.Var(&postURLs, "post-url", "URL every event is POSTed to (repeatable)")
 	fs.String("post-secret", "", "signs the event POSTs (X-Signature)")
 	fs.Bool("metrics", false, "serve GET /metrics (behind the token)")
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	env, err := c.open()
+	env, err := c.openParsed(fs, args)
 	if err != nil {
 		return err
 	}
