@@ -483,6 +483,7 @@ func (s *inboxScreen) onEvents() {
 		}
 		s.list.Refresh()
 	}
+	probeRefresh()
 	s.updateStatus()
 }
 
