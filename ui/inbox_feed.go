@@ -144,15 +144,15 @@ type eventHub struct {
 
 	mu      sync.Mutex
 	ring    []inboxItem // ID order, at most hubKeep (+ hubKeep/4 before it is cut)
-	ready   bool               // the initial read is done
-	err     error              // the last error of the feed (shown by the Inbox)
-	initial bool               // the initial read found hubInitial events: older ones may exist
+	ready   bool        // the initial read is done
+	err     error       // the last error of the feed (shown by the Inbox)
+	initial bool        // the initial read found hubInitial events: older ones may exist
 
 	flushPending atomic.Bool
 	arrived      atomic.Int64 // events since the last flush
 	busy         atomic.Bool  // the last flush found events coming faster than hubBusyRate
 	lastFlush    time.Time    // the flush timer's own (one at a time)
-	notifyFrom   uint64 // events up to this ID were considered for notifications (UI goroutine)
+	notifyFrom   uint64       // events up to this ID were considered for notifications (UI goroutine)
 
 	notifyOn atomic.Bool
 	focused  atomic.Bool
