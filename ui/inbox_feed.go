@@ -303,8 +303,10 @@ func (h *eventHub) flushSoon() {
 			h.busy.Store(rate >= hubBusyRate)
 		}
 		h.lastFlush = now
-		h.flushPending.Store(false)
 		h.e.do(func() {
+			// Cleared here, on the UI goroutine: while it is busy no other flush is queued
+			// behind this one; events that came meanwhile are taken with it.
+			h.flushPending.Store(false)
 			h.sendNotifications()
 			h.e.notify(topicEvents)
 			h.e.event("inbox.flush")
