@@ -23,6 +23,11 @@ import (
 const (
 	chatKeep  = 200 // messages kept per conversation in memory
 	chatShown = 200 // history rows read when a chat opens
+	// convKeepTotal bounds the messages kept in memory across the conversations that are not
+	// open: past it, the least recently active ones drop theirs (keeping title, last line and
+	// unread count) and read them again from the store when opened. A flood over hundreds of
+	// groups and friends would otherwise keep chatKeep messages for each.
+	convKeepTotal = 1000
 )
 
 // convKey names a conversation: the source and the target ("group:123", "private:10001").
@@ -62,9 +67,12 @@ type conversation struct {
 	last   string
 	lastAt time.Time
 	unread int
-	msgs   []chatMsg         // events, ID order, at most chatKeep
+	msgs   []chatMsg         // events, ID order, at most chatKeep (more once older ones were loaded)
 	names  map[string]string // user id → display name (for @-mentions)
-	oldest uint64            // the oldest event ID looked at for it (Load older goes on from there)
+	// oldest: every event of the conversation with an ID ≥ oldest is in msgs; Load older reads
+	// on from there (≤ 1: there is nothing older).
+	oldest  uint64
+	dropped bool // its messages were dropped for convKeepTotal: opening it reads them again
 }
 
 // conversationsScreen lists the conversations and shows one as a chat with a reply box.
@@ -77,6 +85,8 @@ type conversationsScreen struct {
 	open   *conversation
 	cursor uint64
 	ready  bool
+	kept   int  // messages kept in memory, over all conversations
+	stale  bool // the list changed while the screen was hidden: shown redraws it
 
 	list   *widget.List
 	empty  *widget.Label
@@ -143,11 +153,14 @@ func newConversationsScreen(e *env) *conversationsScreen {
 
 func (s *conversationsScreen) content() fyne.CanvasObject { return s.root }
 
-// shown marks the open conversation read.
+// shown marks the open conversation read and draws what changed while hidden.
 func (s *conversationsScreen) shown() {
 	if s.open != nil && s.open.unread > 0 {
 		s.open.unread = 0
-		s.list.Refresh()
+		s.stale = true
+	}
+	if s.stale {
+		s.sortList()
 	}
 }
 
@@ -160,10 +173,10 @@ func (s *conversationsScreen) load() {
 			s.ready = true
 			s.cursor = r.newest
 			for i := range r.items {
-				s.add(r.items[i].ev, false)
+				s.add(&r.items[i], false)
 			}
 			for _, c := range s.convs {
-				c.oldest = r.oldest
+				c.oldest = max(c.oldest, r.oldest) // above r.oldest when add cut its messages
 				if c.oldest == 0 && len(c.msgs) > 0 {
 					c.oldest = c.msgs[0].ev.ID
 				}
@@ -175,11 +188,12 @@ func (s *conversationsScreen) load() {
 }
 
 // add files a message event under its conversation; live says it is new (unread counts).
-func (s *conversationsScreen) add(ev core.StoredEvent, live bool) *conversation {
-	m, ok := decodeMessageEvent(&ev)
-	if !ok || ev.Event.Context == nil {
+func (s *conversationsScreen) add(it *inboxItem, live bool) *conversation {
+	ev := it.ev
+	if it.msg == nil || ev.Event.Context == nil {
 		return nil
 	}
+	m := *it.msg
 	t := ev.Event.Context.Target()
 	if t.Type == "" {
 		return nil
@@ -208,8 +222,16 @@ func (s *conversationsScreen) add(ev core.StoredEvent, live bool) *conversation 
 	c.lastAt = eventTime(&ev)
 	cm := chatMsg{ev: &ev, data: m, msg: m.Message, at: c.lastAt}
 	c.msgs = append(c.msgs, cm)
-	if len(c.msgs) > chatKeep {
-		c.msgs = append([]chatMsg(nil), c.msgs[len(c.msgs)-chatKeep:]...)
+	s.kept++
+	keep := chatKeep
+	if c == s.open {
+		keep = 4 * chatKeep // the chat on screen keeps what Load older brought
+	}
+	if len(c.msgs) > keep+keep/4 {
+		cut := len(c.msgs) - keep
+		c.msgs = append([]chatMsg(nil), c.msgs[cut:]...)
+		c.oldest = c.msgs[0].ev.ID
+		s.kept -= cut
 	}
 	if live && !m.Sent && (c != s.open || !composeShown(s.e.win, s.root)) {
 		c.unread++
@@ -222,26 +244,56 @@ func (s *conversationsScreen) onEvents() {
 	if !s.ready {
 		return
 	}
-	evs, _ := s.hub.since(s.cursor)
-	if len(evs) == 0 {
+	items, _ := s.hub.items(s.cursor)
+	if len(items) == 0 {
 		return
 	}
-	s.cursor = evs[len(evs)-1].ID
+	s.cursor = items[len(items)-1].ev.ID
 	changed := false
 	var fresh []chatMsg // new lines of the open chat
-	for _, ev := range evs {
-		if c := s.add(ev, true); c != nil {
+	for i := range items {
+		if c := s.add(&items[i], true); c != nil {
 			changed = true
 			if c == s.open {
 				fresh = append(fresh, c.msgs[len(c.msgs)-1])
 			}
 		}
 	}
-	if changed {
+	if !changed {
+		return
+	}
+	s.dropOld()
+	if composeShown(s.e.win, s.root) {
 		s.sortList()
+	} else {
+		s.stale = true // drawn when shown: a hidden list costs nothing while events pour in
 	}
 	if len(fresh) > 0 {
 		s.appendLines(fresh)
+	}
+}
+
+// dropOld keeps the messages in memory under convKeepTotal: the least recently active
+// conversations (not the open one) drop theirs until a quarter of the budget is free again.
+func (s *conversationsScreen) dropOld() {
+	if s.kept <= convKeepTotal {
+		return
+	}
+	byAge := make([]*conversation, 0, len(s.convs))
+	for _, c := range s.convs {
+		if c != s.open && len(c.msgs) > 0 {
+			byAge = append(byAge, c)
+		}
+	}
+	sort.Slice(byAge, func(i, j int) bool { return byAge[i].lastAt.Before(byAge[j].lastAt) })
+	for _, c := range byAge {
+		if s.kept <= convKeepTotal*3/4 {
+			break
+		}
+		s.kept -= len(c.msgs)
+		c.oldest = c.msgs[len(c.msgs)-1].ev.ID + 1
+		c.msgs = nil
+		c.dropped = true
 	}
 }
 
@@ -269,6 +321,7 @@ func (s *conversationsScreen) appendLines(fresh []chatMsg) {
 }
 
 func (s *conversationsScreen) sortList() {
+	s.stale = false
 	s.order = s.order[:0]
 	for _, c := range s.convs {
 		s.order = append(s.order, c)
@@ -304,7 +357,8 @@ func (s *conversationsScreen) openEvent(ev core.StoredEvent) {
 	k := convKey{source: ev.Source, target: ev.Event.Context.Target().String()}
 	c := s.convs[k]
 	if c == nil {
-		c = s.add(ev, false)
+		it := newInboxItem(ev)
+		c = s.add(&it, false)
 		s.sortList()
 	}
 	if c != nil {
@@ -335,6 +389,9 @@ func (s *conversationsScreen) openConv(c *conversation) {
 	s.hist = nil
 	s.reply.reset()
 	s.showChat(false)
+	if c.dropped {
+		s.readOlder(false) // its messages were dropped from memory: read them again
+	}
 	k := c.key
 	s.e.run("conversation.history", func() func() {
 		rows, err := s.readHistory(k)
@@ -447,23 +504,21 @@ func (s *conversationsScreen) chatSegEnv(c *conversation) segEnv {
 	return se
 }
 
-// loadOlder reads the conversation's messages before the oldest one looked at (bounded scan).
-func (s *conversationsScreen) loadOlder() {
+// loadOlder reads the conversation's messages before the oldest one looked at (bounded scan)
+// and shows them at the top.
+func (s *conversationsScreen) loadOlder() { s.readOlder(true) }
+
+func (s *conversationsScreen) readOlder(scrollTop bool) {
 	c := s.open
 	if c == nil || c.oldest <= 1 {
 		s.reply.setResult(widget.LowImportance, L("No older messages."))
 		return
 	}
 	s.older.Disable()
+	c.dropped = false
 	before, k, feed := c.oldest, c.key, s.e.deps.Events
 	s.e.run("conversation.older", func() func() {
-		var found []core.StoredEvent
-		r := scanBefore(feed, before, chatKeep, eventFilter{typ: core.EventMessage})
-		for _, it := range r.items {
-			if ctx := it.ev.Event.Context; ctx != nil && it.ev.Source == k.source && ctx.Target().String() == k.target {
-				found = append(found, it.ev)
-			}
-		}
+		r := scanBefore(feed, before, chatKeep, eventFilter{typ: core.EventMessage, source: k.source, target: k.target})
 		return func() {
 			s.older.Enable()
 			if r.err != nil {
@@ -475,18 +530,22 @@ func (s *conversationsScreen) loadOlder() {
 				c.oldest = 0
 			}
 			var older []chatMsg
-			for i := range found {
-				ev := found[i]
-				m, _ := decodeMessageEvent(&ev)
-				older = append(older, chatMsg{ev: &ev, data: m, msg: m.Message, at: eventTime(&ev)})
+			for i := range r.items {
+				it := &r.items[i]
+				if it.msg != nil {
+					older = append(older, chatMsg{ev: &it.ev, data: *it.msg, msg: it.msg.Message, at: eventTime(&it.ev)})
+				}
 			}
 			if len(older) == 0 && c.oldest == 0 {
 				s.reply.setResult(widget.LowImportance, L("No older messages."))
 			}
 			c.msgs = append(older, c.msgs...)
+			s.kept += len(older)
 			if s.open == c {
-				s.showChat(true)
-				s.scroll.ScrollToTop()
+				s.showChat(!scrollTop)
+				if scrollTop {
+					s.scroll.ScrollToTop()
+				}
 			}
 		}
 	})

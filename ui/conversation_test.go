@@ -2,6 +2,7 @@ package ui
 
 import (
 	"encoding/json"
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -188,6 +189,82 @@ func TestConversationReplyKeepsTheEventContext(t *testing.T) {
 		}
 		if cs.idEntry.Text != "20001" || len(cs.rows) != 2 || cs.rows[0].typ != "*reply" || cs.rows[0].fields["id"].Text != "555" {
 			t.Errorf("compose: target %q, rows %d", cs.idEntry.Text, len(cs.rows))
+		}
+	})
+}
+
+// A flood over many groups keeps at most convKeepTotal messages in memory: the least recently
+// active conversations drop theirs (keeping their row), and opening one reads them again.
+func TestConversationsBoundTheMessagesKeptAndReadDroppedOnesAgain(t *testing.T) {
+	feed := newMemEventFeed()
+	r := newEventRig(t, rigOptions{screen: "conversations", bot: true, sources: napcatSource()}, feed)
+	s := r.e.screen("conversations").(*conversationsScreen)
+	r.waitFor("the conversations loaded", func() bool { return s.ready })
+
+	const groups, each = 40, 60 // 2,400 messages > convKeepTotal
+	if groups*each <= convKeepTotal {
+		t.Fatalf("the test needs more than %d messages", convKeepTotal)
+	}
+	// Group g's messages come in one burst, in order, oldest group first: group 0 is the least
+	// recently active at the end. Bursts of at most hubKeep/2 so that the hub keeps them all.
+	var batch []core.StoredEvent
+	flush := func() {
+		last := feed.Append(batch...)
+		batch = nil
+		id := last[len(last)-1].ID
+		r.waitFor("the conversations to take the burst", func() bool { return s.cursor == id })
+	}
+	for g := range groups {
+		for i := range each {
+			batch = append(batch, msgEvent(testMsg{group: fmt.Sprint(30000 + g), user: fmt.Sprint(100 + i%7), name: "群友",
+				text: fmt.Sprintf("g%d m%d", g, i), msgID: fmt.Sprint(g*each + i + 1)}))
+		}
+		if len(batch) >= hubKeep/2 {
+			flush()
+		}
+	}
+	if len(batch) > 0 {
+		flush()
+	}
+
+	var oldest *conversation
+	r.ui(func() {
+		kept := 0
+		for _, c := range s.convs {
+			kept += len(c.msgs)
+		}
+		if kept != s.kept || kept > convKeepTotal {
+			t.Errorf("kept %d messages (counted %d), want at most %d", kept, s.kept, convKeepTotal)
+		}
+		if len(s.order) != groups {
+			t.Fatalf("%d conversations listed, want %d", len(s.order), groups)
+		}
+		oldest = s.convs[convKey{source: "napcat", target: "group:30000"}]
+		if oldest == nil || !oldest.dropped || len(oldest.msgs) != 0 {
+			t.Fatalf("the least recently active conversation kept its messages: %+v", oldest)
+		}
+		if oldest.unread != each || !strings.Contains(oldest.last, fmt.Sprintf("g0 m%d", each-1)) {
+			t.Errorf("a dropped conversation's row: unread %d, last %q", oldest.unread, oldest.last)
+		}
+		if newest := s.order[0]; newest.dropped || len(newest.msgs) != each {
+			t.Errorf("the newest conversation keeps %d messages (dropped %v), want %d", len(newest.msgs), newest.dropped, each)
+		}
+	})
+
+	// Opening it reads its messages from the feed again, in order.
+	openConversation(r, s, "group:30000")
+	r.waitFor("its messages read again", func() bool { return len(s.lines) >= each })
+	r.ui(func() {
+		if len(s.lines) != each {
+			t.Fatalf("the reopened chat shows %d lines, want %d", len(s.lines), each)
+		}
+		for i, l := range s.lines {
+			if want := fmt.Sprintf("g0 m%d", i); l.msg.PlainText() != want {
+				t.Fatalf("line %d is %q, want %q", i, l.msg.PlainText(), want)
+			}
+		}
+		if oldest.dropped {
+			t.Error("still marked dropped after reading its messages again")
 		}
 	})
 }

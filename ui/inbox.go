@@ -16,24 +16,56 @@ import (
 
 const (
 	inboxPage    = 300   // events one read brings into the list
-	inboxMaxRows = 3000  // events kept in memory; older/newer ones are read again when scrolled to
+	inboxMaxRows = 1000  // events kept in memory; older/newer ones are read again when scrolled to
 	inboxScan    = 20000 // events a filtered read looks through before it shows what it found
 )
 
-// inboxItem is one row: the event and what the row shows, worked out once off the UI goroutine.
+// inboxItem is one event as the screens use it, worked out once off the UI goroutine (the hub
+// makes them as events arrive): the row's texts and, for a message, its decoded data.
 type inboxItem struct {
 	ev   core.StoredEvent
+	msg  *core.MessageEventData // nil unless a message event
 	from string
 	text string
+	line string // text on one line, clipped: what the row shows
 }
+
+// rowRunes bounds a row's text: more than any column shows, and the label's truncation shapes
+// the whole string each time it is drawn.
+const rowRunes = 200
 
 func newInboxItem(ev core.StoredEvent) inboxItem {
-	return inboxItem{ev: ev, from: eventFrom(&ev), text: eventText(&ev)}
+	it := inboxItem{ev: ev}
+	if m, ok := decodeMessageEvent(&ev); ok {
+		it.msg = &m
+		it.from, it.text = messageFrom(m), m.Message.PlainText()
+	} else {
+		it.from, it.text = eventFrom(&ev), eventText(&ev)
+	}
+	it.line = clipRunes(oneLine(it.text), rowRunes)
+	return it
 }
 
-// eventFilter is the Inbox's filter bar.
+// clipRunes cuts s to at most n runes, marking the cut with an ellipsis.
+func clipRunes(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	i := 0
+	for j := range s {
+		if i == n {
+			return s[:j] + "…"
+		}
+		i++
+	}
+	return s
+}
+
+// eventFilter is the Inbox's filter bar; target (a conversation's, "group:123") is
+// Conversations' own.
 type eventFilter struct {
 	source, typ, group, user, text string
+	target                         string
 }
 
 func (f eventFilter) zero() bool { return f == eventFilter{} }
@@ -44,6 +76,9 @@ func (f eventFilter) match(it *inboxItem) bool {
 		return false
 	}
 	if f.typ != "" && ev.Event.Type != f.typ {
+		return false
+	}
+	if f.target != "" && (ev.Event.Context == nil || ev.Event.Context.Target().String() != f.target) {
 		return false
 	}
 	if f.group != "" || f.user != "" {
@@ -190,14 +225,25 @@ func (s *inboxScreen) updateRow(id widget.ListItemID, c *columns) {
 		return
 	}
 	it := &s.rows[id]
-	c.set(it.ev.Received.Local().Format("15:04:05"), it.ev.Source, eventKind(&it.ev), it.from, oneLine(it.text))
+	kindImp := widget.MediumImportance
 	switch it.ev.Event.Type {
 	case core.EventMeta:
-		c.importance(2, widget.WarningImportance)
+		kindImp = widget.WarningImportance
 	case core.EventNotice:
-		c.importance(2, widget.LowImportance)
+		kindImp = widget.LowImportance
 	}
-	c.show()
+	// Only the labels whose text or colour changed are refreshed: a label's refresh shapes its
+	// text again, and in a stream the time, source and kind columns mostly stay the same.
+	for i, text := range []string{it.ev.Received.Local().Format("15:04:05"), it.ev.Source, eventKind(&it.ev), it.from, it.line} {
+		l, imp := c.labels[i], widget.MediumImportance
+		if i == 2 {
+			imp = kindImp
+		}
+		if l.Text != text || l.Importance != imp {
+			l.Text, l.Importance = text, imp
+			l.Refresh()
+		}
+	}
 	if s.settling {
 		return
 	}
@@ -316,6 +362,9 @@ func (s *inboxScreen) readPage(what string, read func(feed EventFeed, f eventFil
 			if r.err != nil {
 				s.status.SetText(fmt.Sprintf(L("Cannot read the events: %s"), errorText(r.err)))
 				return
+			}
+			for i := range r.items {
+				r.items[i].msg = nil // rows need their texts; the detail decodes the one selected
 			}
 			apply(r)
 			s.updateStatus()
@@ -437,16 +486,17 @@ func (s *inboxScreen) onEvents() {
 	if s.loading && len(s.rows) == 0 {
 		return // reload's apply calls again
 	}
-	evs, gap := s.hub.since(s.cursor)
-	if len(evs) == 0 {
+	items, gap := s.hub.items(s.cursor)
+	if len(items) == 0 {
 		s.updateStatus()
 		return
 	}
-	s.cursor = evs[len(evs)-1].ID
+	s.cursor = items[len(items)-1].ev.ID
 	var fresh []inboxItem
-	for _, ev := range evs {
-		it := newInboxItem(ev)
-		if s.filter.match(&it) {
+	for i := range items {
+		if s.filter.match(&items[i]) {
+			it := items[i]
+			it.msg = nil // a row needs its texts; the detail decodes the one selected
 			fresh = append(fresh, it)
 		}
 	}
@@ -483,6 +533,7 @@ func (s *inboxScreen) onEvents() {
 		}
 		s.list.Refresh()
 	}
+	probeRefresh()
 	s.updateStatus()
 }
 
@@ -745,16 +796,21 @@ func eventFrom(ev *core.StoredEvent) string {
 		if !ok {
 			return ""
 		}
-		if m.Type == core.TypePrivate {
-			return senderName(m)
-		}
-		return fmt.Sprintf(L("%s in %s"), senderName(m), conversationTitle(m))
+		return messageFrom(m)
 	case core.EventNotice:
 		var n core.NoticeEventData
 		_ = json.Unmarshal(ev.Event.Data, &n)
 		return strings.Join(nonEmpty(string(n.UserID), string(n.GroupID)), " @ ")
 	}
 	return ev.Via
+}
+
+// messageFrom is a message's "From": the sender, and the chat unless it is private.
+func messageFrom(m core.MessageEventData) string {
+	if m.Type == core.TypePrivate {
+		return senderName(m)
+	}
+	return fmt.Sprintf(L("%s in %s"), senderName(m), conversationTitle(m))
 }
 
 // eventText is the row's text: a message's plain text, a notice's name and content, a meta

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"sync"
@@ -124,9 +125,14 @@ const keyInboxNotify = "inbox.notify"
 const topicEvents = "events"
 
 const (
-	hubKeep       = 5000                   // events kept for the screens to pick up
+	hubKeep       = 2000                   // events kept for the screens to pick up (2 s at 1,000/s)
 	hubInitial    = 500                    // newest stored events read at start
 	hubFlushEvery = 100 * time.Millisecond // ≤ 10 refreshes a second however fast events come
+	// While events come faster than hubBusyRate, every batch replaces the rows in view anyway:
+	// the screens are told at most every hubFlushBusy, which spares the UI goroutine (and the
+	// renderer's caches, which keep each text drawn for a minute) most of the redrawing.
+	hubFlushBusy = 400 * time.Millisecond
+	hubBusyRate  = 250 // events a second
 )
 
 // eventHub reads the feed once for the whole window: the newest stored events at start, then a
@@ -137,13 +143,16 @@ type eventHub struct {
 	feed EventFeed
 
 	mu      sync.Mutex
-	ring    []core.StoredEvent // ID order, at most hubKeep
-	ready   bool               // the initial read is done
-	err     error              // the last error of the feed (shown by the Inbox)
-	initial bool               // the initial read found hubInitial events: older ones may exist
+	ring    []inboxItem // ID order, at most hubKeep (+ hubKeep/4 before it is cut)
+	ready   bool        // the initial read is done
+	err     error       // the last error of the feed (shown by the Inbox)
+	initial bool        // the initial read found hubInitial events: older ones may exist
 
 	flushPending atomic.Bool
-	notifyFrom   uint64 // events up to this ID were considered for notifications (UI goroutine)
+	arrived      atomic.Int64 // events since the last flush
+	busy         atomic.Bool  // the last flush found events coming faster than hubBusyRate
+	lastFlush    time.Time    // the flush timer's own (one at a time)
+	notifyFrom   uint64       // events up to this ID were considered for notifications (UI goroutine)
 
 	notifyOn atomic.Bool
 	focused  atomic.Bool
@@ -211,11 +220,13 @@ func stopHub(e *env) {
 func (h *eventHub) loop(ctx context.Context) {
 	page, err := h.feed.EventsBefore(0, hubInitial)
 	var last uint64
+	initial := make([]inboxItem, 0, len(page))
+	for i := len(page) - 1; i >= 0; i-- {
+		initial = append(initial, newInboxItem(page[i]))
+	}
 	h.mu.Lock()
 	h.err = err
-	for i := len(page) - 1; i >= 0; i-- {
-		h.ring = append(h.ring, page[i])
-	}
+	h.ring = append(h.ring, initial...)
 	if len(page) > 0 {
 		last = page[0].ID
 	}
@@ -231,16 +242,19 @@ func (h *eventHub) loop(ctx context.Context) {
 		if err == nil {
 			for ev := range ch {
 				backoff = time.Second
+				if ev.ID <= last {
+					continue
+				}
+				last = ev.ID
+				it := newInboxItem(compactEvent(ev)) // decoded here, not on the UI goroutine
 				h.mu.Lock()
-				if ev.ID > last {
-					last = ev.ID
-					h.ring = append(h.ring, ev)
-					if len(h.ring) > hubKeep+hubKeep/4 {
-						h.ring = append([]core.StoredEvent(nil), h.ring[len(h.ring)-hubKeep:]...)
-					}
+				h.ring = append(h.ring, it)
+				if len(h.ring) > hubKeep+hubKeep/4 {
+					h.ring = append([]inboxItem(nil), h.ring[len(h.ring)-hubKeep:]...)
 				}
 				h.err = nil
 				h.mu.Unlock()
+				h.arrived.Add(1)
 				h.flushSoon()
 			}
 		} else {
@@ -262,16 +276,37 @@ func (h *eventHub) loop(ctx context.Context) {
 	}
 }
 
-// flushSoon tells the screens, at most once per hubFlushEvery, that events arrived.
+// compactEvent copies the event's JSON to slices of its own size: kept for a while, it must not
+// hold on to the larger buffers it was read or built in.
+func compactEvent(ev core.StoredEvent) core.StoredEvent {
+	ev.Raw = bytes.Clone(ev.Raw)
+	ev.Event.Data = bytes.Clone(ev.Event.Data)
+	return ev
+}
+
+// flushSoon tells the screens, at most once per hubFlushEvery (hubFlushBusy in a flood), that
+// events arrived.
 func (h *eventHub) flushSoon() {
 	if !h.flushPending.CompareAndSwap(false, true) {
 		return
 	}
+	delay := hubFlushEvery
+	if h.busy.Load() {
+		delay = hubFlushBusy
+	}
 	h.e.wg.Add(1)
-	time.AfterFunc(hubFlushEvery, func() {
+	time.AfterFunc(delay, func() {
 		defer h.e.wg.Done()
-		h.flushPending.Store(false)
+		now := time.Now()
+		if !h.lastFlush.IsZero() {
+			rate := float64(h.arrived.Swap(0)) / now.Sub(h.lastFlush).Seconds()
+			h.busy.Store(rate >= hubBusyRate)
+		}
+		h.lastFlush = now
 		h.e.do(func() {
+			// Cleared here, on the UI goroutine: while it is busy no other flush is queued
+			// behind this one; events that came meanwhile are taken with it.
+			h.flushPending.Store(false)
 			h.sendNotifications()
 			h.e.notify(topicEvents)
 			h.e.event("inbox.flush")
@@ -279,22 +314,32 @@ func (h *eventHub) flushSoon() {
 	})
 }
 
-// since returns the kept events with ID > after (oldest first). gap is true when some of those
-// are no longer kept: the caller reloads from the feed.
-func (h *eventHub) since(after uint64) (evs []core.StoredEvent, gap bool) {
+// items returns the kept events with ID > after (oldest first), decoded. gap is true when some
+// of those are no longer kept: the caller reloads from the feed.
+func (h *eventHub) items(after uint64) (its []inboxItem, gap bool) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if len(h.ring) == 0 {
 		return nil, false
 	}
-	if h.ring[0].ID > after+1 && after != 0 {
+	if h.ring[0].ev.ID > after+1 && after != 0 {
 		gap = true
 	}
 	i := len(h.ring)
-	for i > 0 && h.ring[i-1].ID > after {
+	for i > 0 && h.ring[i-1].ev.ID > after {
 		i--
 	}
-	return append([]core.StoredEvent(nil), h.ring[i:]...), gap
+	return append([]inboxItem(nil), h.ring[i:]...), gap
+}
+
+// since is items' events alone.
+func (h *eventHub) since(after uint64) (evs []core.StoredEvent, gap bool) {
+	its, gap := h.items(after)
+	evs = make([]core.StoredEvent, len(its))
+	for i := range its {
+		evs[i] = its[i].ev
+	}
+	return evs, gap
 }
 
 // state tells whether the initial read is done and what the feed's last error was.
@@ -317,22 +362,22 @@ func (h *eventHub) setNotify(on bool) {
 // sendNotifications notifies private messages and @-mentions of the bot that arrived since the
 // last flush, while the window is not focused (UI goroutine).
 func (h *eventHub) sendNotifications() {
-	evs, _ := h.since(h.notifyFrom)
-	if len(evs) == 0 {
+	its, _ := h.items(h.notifyFrom)
+	if len(its) == 0 {
 		return
 	}
-	h.notifyFrom = evs[len(evs)-1].ID
+	h.notifyFrom = its[len(its)-1].ev.ID
 	if !h.notifyOn.Load() || h.focused.Load() {
 		return
 	}
 	self, _ := h.selfIDs.Load().(map[string]string)
 	sent := 0
-	for i := range evs {
-		m, ok := decodeMessageEvent(&evs[i])
-		if !ok || m.Sent {
+	for i := range its {
+		if its[i].msg == nil || its[i].msg.Sent {
 			continue
 		}
-		mention := mentions(m.Message, self[evs[i].Source])
+		m := *its[i].msg
+		mention := mentions(m.Message, self[its[i].ev.Source])
 		if m.Type != core.TypePrivate && !mention {
 			continue
 		}

@@ -22,6 +22,7 @@ import (
 
 // Create builds the main window. main.go shows it: w := ui.Create(a, deps); w.ShowAndRun().
 func Create(a fyne.App, deps Deps) fyne.Window {
+	startUIProbe() // off unless UCBI_CONSOLE_UI_PROBE names a file (the bench's stall probe)
 	return create(a, deps, nil).win
 }
 

@@ -191,10 +191,3 @@ func failedNote(n int) string {
 	}
 	return fmt.Sprintf(", %d FAILED", n)
 }
-
-// benchInbox would measure the app's RSS before and after 100,000 events at 1,000 events/s
-// (issue 13); the desktop app does not run event links yet.
-func benchInbox() {
-	fmt.Println("\nInbox (issue 13): app RSS before and after 100,000 events at 1,000 events/s (target ≤ +50 MB)")
-	fmt.Println("  not measured: the app now runs its sources' event links (Inbox), but this bench does not yet drive a launched app with a flood")
-}
