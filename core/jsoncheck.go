@@ -8,21 +8,35 @@ import "unicode/utf8"
 // and without allocating. It is the fast path of every check of raw JSON on the event path; where
 // it says false, callers that must say why (not UTF-8, too deep, not JSON) ask the slow checks.
 func ValidJSON(b []byte, maxDepth int) bool {
+	ok, _ := scanJSON(b, maxDepth)
+	return ok
+}
+
+// CompactJSON reports whether b is valid JSON (and UTF-8) without a byte of whitespace outside
+// its strings: what json.Compact would copy unchanged, so it can be written as it is.
+func CompactJSON(b []byte) bool {
+	ok, compact := scanJSON(b, 0)
+	return ok && compact
+}
+
+// scanJSON is ValidJSON; compact says whether it met no whitespace outside strings.
+func scanJSON(b []byte, maxDepth int) (valid, compact bool) {
 	var inline [64]byte
 	stack := inline[:0] // the open containers, '{' or '['
-	i := skipSpace(b, 0)
+	s := jsonScan{b: b}
+	i := s.space(0)
 	for {
 		// A value starts at i.
 		if i >= len(b) {
-			return false
+			return false, false
 		}
 		switch c := b[i]; c {
 		case '{', '[':
 			if maxDepth > 0 && len(stack) >= maxDepth {
-				return false
+				return false, false
 			}
 			stack = append(stack, c)
-			i = skipSpace(b, i+1)
+			i = s.space(i + 1)
 			if i < len(b) && b[i] == c+2 { // '{'+2 = '}', '['+2 = ']'
 				stack = stack[:len(stack)-1]
 				i++
@@ -30,45 +44,45 @@ func ValidJSON(b []byte, maxDepth int) bool {
 			}
 			if c == '{' {
 				var ok bool
-				if i, ok = objectKey(b, i); !ok {
-					return false
+				if i, ok = s.objectKey(i); !ok {
+					return false, false
 				}
 			}
 			continue
 		case '"':
 			var ok bool
 			if i, ok = scanJSONString(b, i); !ok {
-				return false
+				return false, false
 			}
 		case 't':
 			if !hasLiteral(b, i, "true") {
-				return false
+				return false, false
 			}
 			i += 4
 		case 'f':
 			if !hasLiteral(b, i, "false") {
-				return false
+				return false, false
 			}
 			i += 5
 		case 'n':
 			if !hasLiteral(b, i, "null") {
-				return false
+				return false, false
 			}
 			i += 4
 		default:
 			var ok bool
 			if i, ok = scanJSONNumber(b, i); !ok {
-				return false
+				return false, false
 			}
 		}
 		// A value ended at i: close what it ends, then expect the next member or element.
 		for {
-			i = skipSpace(b, i)
+			i = s.space(i)
 			if len(stack) == 0 {
-				return i == len(b)
+				return i == len(b), !s.spaced
 			}
 			if i >= len(b) {
-				return false
+				return false, false
 			}
 			top := stack[len(stack)-1]
 			if b[i] == top+2 {
@@ -77,13 +91,13 @@ func ValidJSON(b []byte, maxDepth int) bool {
 				continue
 			}
 			if b[i] != ',' {
-				return false
+				return false, false
 			}
-			i = skipSpace(b, i+1)
+			i = s.space(i + 1)
 			if top == '{' {
 				var ok bool
-				if i, ok = objectKey(b, i); !ok {
-					return false
+				if i, ok = s.objectKey(i); !ok {
+					return false, false
 				}
 			}
 			break
@@ -91,8 +105,23 @@ func ValidJSON(b []byte, maxDepth int) bool {
 	}
 }
 
+// jsonScan notes whether scanJSON skipped any whitespace.
+type jsonScan struct {
+	b      []byte
+	spaced bool
+}
+
+func (s *jsonScan) space(i int) int {
+	j := skipSpace(s.b, i)
+	if j != i {
+		s.spaced = true
+	}
+	return j
+}
+
 // objectKey scans `"key" :` and the space after it; it returns where the member's value starts.
-func objectKey(b []byte, i int) (int, bool) {
+func (s *jsonScan) objectKey(i int) (int, bool) {
+	b := s.b
 	if i >= len(b) || b[i] != '"' {
 		return i, false
 	}
@@ -100,11 +129,11 @@ func objectKey(b []byte, i int) (int, bool) {
 	if !ok {
 		return i, false
 	}
-	i = skipSpace(b, i)
+	i = s.space(i)
 	if i >= len(b) || b[i] != ':' {
 		return i, false
 	}
-	return skipSpace(b, i+1), true
+	return s.space(i + 1), true
 }
 
 func skipSpace(b []byte, i int) int {

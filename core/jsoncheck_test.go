@@ -1,6 +1,7 @@
 package core
 
 import (
+	"bytes"
 	"encoding/json"
 	"strings"
 	"testing"
@@ -22,8 +23,17 @@ var validJSONCases = []string{
 	`["a",{"b":"c"},[1,2],null]`, `{"":""}`, `[1e309]`, `{"a":[}`, `{"a":1}}`, `[1]]`,
 }
 
+// compactJSONSlow: valid UTF-8 JSON that json.Compact leaves as it is.
+func compactJSONSlow(b []byte) bool {
+	var buf bytes.Buffer
+	return utf8.Valid(b) && json.Compact(&buf, b) == nil && bytes.Equal(buf.Bytes(), b)
+}
+
 func TestValidJSONAgreesWithTheSlowChecks(t *testing.T) {
 	for _, c := range validJSONCases {
+		if got, want := CompactJSON([]byte(c)), compactJSONSlow([]byte(c)); got != want {
+			t.Errorf("CompactJSON(%q) = %v, want %v", c, got, want)
+		}
 		for _, d := range []int{0, 1, 2, 3, 64} {
 			if got, want := ValidJSON([]byte(c), d), validJSONSlow([]byte(c), d); got != want {
 				t.Errorf("ValidJSON(%q, %d) = %v, want %v", c, d, got, want)
@@ -46,6 +56,9 @@ func FuzzValidJSON(f *testing.F) {
 		d %= 8
 		if got, want := ValidJSON(b, d), validJSONSlow(b, d); got != want {
 			t.Fatalf("ValidJSON(%q, %d) = %v, want %v", b, d, got, want)
+		}
+		if got, want := CompactJSON(b), compactJSONSlow(b); got != want {
+			t.Fatalf("CompactJSON(%q) = %v, want %v", b, got, want)
 		}
 	})
 }
