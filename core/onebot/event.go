@@ -52,13 +52,17 @@ var _ core.EventDecoder = DecodeEvent
 //
 // time stays whole seconds (a millisecond timestamp is turned into seconds).
 func DecodeEvent(src core.Source, raw []byte) (*core.StoredEvent, error) {
-	if err := checkEventBytes(raw); err != nil {
-		return nil, err
+	if len(raw) > MaxEventBytes || !core.ValidJSON(raw, MaxEventDepth) {
+		// Only bad input gets here: say what is wrong with it.
+		if err := checkEventBytes(raw); err != nil {
+			return nil, err
+		}
+		return nil, notAnObject(raw)
 	}
 	// The fields are slices of the event's own copy (ev.Raw), so what keeps one keeps nothing
 	// of the caller's buffer.
 	own := append(json.RawMessage(nil), raw...)
-	f, ok := objectFields(own)
+	f, ok := objectFieldsOfValid(own, 24)
 	if !ok {
 		return nil, notAnObject(raw)
 	}
@@ -139,17 +143,9 @@ type field struct {
 	val json.RawMessage
 }
 
-// objectFields splits a JSON object into its fields in one pass; ok is false when b is not valid
-// JSON or not an object. The values are slices of b.
-func objectFields(b []byte) (fields, bool) {
-	if !json.Valid(b) {
-		return nil, false
-	}
-	return objectFieldsOfValid(b, 24)
-}
-
-// objectFieldsOfValid is objectFields on a value already known to be valid JSON; size is the
-// number of fields expected.
+// objectFieldsOfValid splits a JSON object already known to be valid JSON into its fields in one
+// pass; ok is false when it is not an object. The values are slices of b; size is the number of
+// fields expected.
 func objectFieldsOfValid(b []byte, size int) (fields, bool) {
 	f := make(fields, 0, size)
 	ok := eachField(b, func(key []byte, escaped bool, value []byte) {
