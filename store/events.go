@@ -55,7 +55,7 @@ func encodeEvent(ev *core.StoredEvent) ([]byte, error) {
 	if len(raw) > 0 && !core.ValidJSON(raw, 0) && !json.Valid(raw) { // json.Valid: raw that is not UTF-8
 		return nil, errors.New("its raw JSON is not valid JSON")
 	}
-	val := make([]byte, 0, 256+len(ev.Source)+len(ev.Kind)+len(ev.Event.Data)+len(raw))
+	val := make([]byte, 0, 512+len(ev.Source)+len(ev.Kind)+len(ev.Event.Data)+len(raw))
 	val = append(val, eventSeqPrefix+`,"source":`...)
 	val = appendJSONString(val, ev.Source)
 	val = append(val, `,"via":`...)
@@ -147,30 +147,8 @@ func appendRawJSON(dst []byte, raw json.RawMessage, what string) ([]byte, error)
 	return buf.Bytes(), nil
 }
 
-// appendJSONString appends s as a JSON string the way encoding/json writes it without HTML
-// escaping: as it is when it needs no escape (the usual case), else through encoding/json.
-func appendJSONString(dst []byte, s string) []byte {
-	if !needsEscape(s) {
-		dst = append(dst, '"')
-		dst = append(dst, s...)
-		return append(dst, '"')
-	}
-	buf := bytes.NewBuffer(dst)
-	enc := json.NewEncoder(buf)
-	enc.SetEscapeHTML(false)
-	_ = enc.Encode(s) // a string always encodes
-	return bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
-}
-
-// needsEscape reports whether encoding/json (without HTML escaping) writes s other than as it is.
-func needsEscape(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x20 || c == '"' || c == '\\' {
-			return true
-		}
-	}
-	return !utf8.ValidString(s) || strings.ContainsRune(s, '\u2028') || strings.ContainsRune(s, '\u2029')
-}
+// appendJSONString appends s as encoding/json writes it without HTML escaping.
+func appendJSONString(dst []byte, s string) []byte { return core.AppendJSONString(dst, s, false) }
 
 // decodeEvent reads a stored event (the ID in the JSON is the stored one).
 func decodeEvent(id uint64, v []byte) (core.StoredEvent, error) {
