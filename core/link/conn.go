@@ -16,6 +16,7 @@
 package link
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -250,8 +251,12 @@ func (c *Conn) read(done chan struct{}) {
 	// peer closes, or the writer closes the socket after Close.
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
+	// Frames are read into one buffer kept for the connection and handed on as an exact-size
+	// copy: io.ReadAll (what websocket.Conn.Read does) starts at 512 bytes and regrows for
+	// every frame.
+	var buf bytes.Buffer
 	for {
-		_, data, err := c.ws.Read(ctx)
+		data, err := c.readFrame(ctx, &buf)
 		if err != nil {
 			if code := websocket.CloseStatus(err); code != -1 {
 				c.peerCode.Store(int32(code))
@@ -265,6 +270,26 @@ func (c *Conn) read(done chan struct{}) {
 		}
 	}
 }
+
+// readFrame reads the next data frame, through buf, into a slice of its own.
+func (c *Conn) readFrame(ctx context.Context, buf *bytes.Buffer) ([]byte, error) {
+	_, r, err := c.ws.Reader(ctx)
+	if err != nil {
+		return nil, err
+	}
+	buf.Reset()
+	if _, err := buf.ReadFrom(r); err != nil {
+		return nil, err
+	}
+	data := bytes.Clone(buf.Bytes())
+	if buf.Cap() > maxKeptReadBuffer {
+		*buf = bytes.Buffer{} // after a huge frame, do not keep its memory for the small ones
+	}
+	return data, nil
+}
+
+// maxKeptReadBuffer bounds the read buffer a connection keeps between frames.
+const maxKeptReadBuffer = 1 << 20
 
 // readReason says why reading ended, in words fit for a state change.
 func readReason(err error) string {
