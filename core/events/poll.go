@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"ucbi-console/core"
@@ -69,12 +68,8 @@ func LongPoll(in *Intake) http.Handler {
 
 		// The body is PollResponse, written from the events' stored JSON as it is, in a buffer
 		// kept between polls: a page of 1,000 events is ~0.5 MB, grown afresh every poll before.
-		bp := pollBodies.Get().(*[]byte)
-		defer func() {
-			if cap(*bp) <= maxPooledPollBody {
-				pollBodies.Put(bp)
-			}
-		}()
+		bp := getPollBody()
+		defer putPollBody(bp)
 		body := append((*bp)[:0], `{"events":[`...)
 		n, next := 0, after
 		collect := func(id uint64, event []byte) error {
@@ -112,10 +107,32 @@ func LongPoll(in *Intake) http.Handler {
 	})
 }
 
-// pollBodies are long-poll answer buffers; one that grew past maxPooledPollBody is dropped.
-var pollBodies = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
+// pollBodies keeps a few long-poll answer buffers between polls. Not a sync.Pool: that is
+// emptied at every GC, which under a flood comes every few thousand events.
+var pollBodies = make(chan *[]byte, 4)
 
-const maxPooledPollBody = 2 << 20
+// maxKeptPollBody: a buffer that grew past it is not kept.
+const maxKeptPollBody = 2 << 20
+
+func getPollBody() *[]byte {
+	select {
+	case b := <-pollBodies:
+		return b
+	default:
+		b := make([]byte, 0, 64<<10)
+		return &b
+	}
+}
+
+func putPollBody(b *[]byte) {
+	if cap(*b) > maxKeptPollBody {
+		return
+	}
+	select {
+	case pollBodies <- b:
+	default:
+	}
+}
 
 // eventJSONLog is an event log that hands out its events already encoded for delivery, so
 // they are written as stored instead of decoded and encoded again (store.DB is one). fn gets
