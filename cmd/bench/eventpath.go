@@ -106,6 +106,11 @@ func benchEventPath(c config, tmp string) (int, error) {
 	fmt.Printf("  flood of %d message events: %.0f events/s pushed → stored → delivered (target ≥ %.0f) %s;  console CPU %s per event (fake NapCat %s, poller %s); delivery delay p50 %s, p99 %s (queued behind the flood)\n",
 		g.n, rate, targetEventRate, count(rate >= targetEventRate), us(cpu/time.Duration(g.n)), us(fakeCPU/time.Duration(g.n)), us(pollerCPU/time.Duration(g.n)), us(g.p50), us(g.p99))
 
+	if os.Getenv("UCBI_BENCH_FLOOD_ONLY") != "" {
+		// Working on the intake: a profile (--cpuprofile) of the flood alone.
+		return misses, nil
+	}
+
 	// Paced: 1,000 events/s.
 	_, gots, err = measureEvents(fake, fmt.Sprintf("rate %d %d", pacedRate, paced), paced, poller)
 	if err != nil {
@@ -114,11 +119,6 @@ func benchEventPath(c config, tmp string) (int, error) {
 	g = gots[0]
 	fmt.Printf("  %d events at %d/s: push-to-delivery p50 %s, p99 %s (target ≤ %s) %s, max %s  [from the fake's push, so the ws hop is included]\n",
 		g.n, pacedRate, us(g.p50), us(g.p99), us(targetEventP99), count(g.p99 <= targetEventP99), us(g.maxDelay))
-
-	if os.Getenv("UCBI_BENCH_FLOOD_ONLY") != "" {
-		// Working on the intake: its profile (--cpuprofile) without the hub's part.
-		return misses, nil
-	}
 
 	// The bot hub: one bot on the console's /event, one straight on the fake's /event.
 	fmt.Printf("\nBot hub: a ws bot on the console's GET / (events and actions) vs a ws bot straight on the fake NapCat's /event; load average %s\n", loadAvg())
