@@ -347,6 +347,8 @@ func (c *Conn) writeFrame(frame []byte) error {
 	if c.writeTimer == nil {
 		c.writeTimer = time.AfterFunc(c.opts.WriteTimeout, func() {
 			c.writeTimedOut.Store(true)
+			// The reason first: the reader sees the socket close too, and the first reason wins.
+			c.end(websocket.StatusGoingAway, fmt.Sprintf("a write did not finish within %s", c.opts.WriteTimeout), true)
 			c.ws.CloseNow()
 		})
 	} else {
