@@ -329,10 +329,10 @@ func (d *decoder) message(ev *core.StoredEvent, sent bool) error {
 	if data.Message, err = eventMessage(raw); err != nil {
 		return err
 	}
-	extra := map[string]json.RawMessage{}
-	for _, k := range []string{"sub_type", "anonymous", "self_id", "font", "real_id", "message_seq"} {
-		if v, ok := d.f.get(k); ok && present(v) {
-			extra["*"+k] = v
+	extra := make(map[string]json.RawMessage, len(messageExtras))
+	for _, k := range messageExtras {
+		if v, ok := d.f.get(k.name); ok && present(v) {
+			extra[k.starred] = v
 		}
 	}
 	ev.Event.Type, ev.Event.Context = core.EventMessage, ctx
@@ -409,6 +409,15 @@ func appendMessage(dst []byte, m core.Message) ([]byte, error) {
 	}
 	return append(dst, ']'), nil
 }
+
+// messageExtras are the message event's own fields kept "*"-prefixed in its data (the prefixed
+// names made once, not per event).
+var messageExtras = func() (ks []struct{ name, starred string }) {
+	for _, k := range []string{"sub_type", "anonymous", "self_id", "font", "real_id", "message_seq"} {
+		ks = append(ks, struct{ name, starred string }{k, "*" + k})
+	}
+	return ks
+}()
 
 // sender fills the sender's names and role: sender_name is the nickname, sender the display
 // name (group card, else nickname); an anonymous group message is named by its anonymous name.
