@@ -48,33 +48,107 @@ type storedEvent struct {
 	Event    core.Event `json:"event"`
 }
 
-// encodeEvent is ev's stored JSON with ID zero.
+// encodeEvent is ev's stored JSON with ID zero: storedEvent as encoding/json writes it without
+// HTML escaping, then "raw". It is written by hand (no reflection): it runs for every event.
 func encodeEvent(ev *core.StoredEvent) ([]byte, error) {
 	raw := bytes.TrimSpace(ev.Raw)
-	if len(raw) > 0 && !json.Valid(raw) {
+	if len(raw) > 0 && !core.ValidJSON(raw, 0) && !json.Valid(raw) { // json.Valid: raw that is not UTF-8
 		return nil, errors.New("its raw JSON is not valid JSON")
 	}
-	se := storedEvent{Source: ev.Source, Via: ev.Via, Received: ev.Received, Kind: ev.Kind, Event: ev.Event}
-	se.Event.ID = 0 // the stored event's own ID is the one
-	// Without HTML escaping, as the events are delivered (EachEventJSON hands out these bytes).
-	var buf bytes.Buffer
-	buf.Grow(512 + len(ev.Event.Data) + len(raw))
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(&se); err != nil {
+	val := make([]byte, 0, 512+len(ev.Source)+len(ev.Kind)+len(ev.Event.Data)+len(raw))
+	val = append(val, eventSeqPrefix+`,"source":`...)
+	val = appendJSONString(val, ev.Source)
+	val = append(val, `,"via":`...)
+	val = appendJSONString(val, ev.Via)
+	val = append(val, `,"received":"`...)
+	var err error
+	if val, err = ev.Received.AppendText(val); err != nil {
+		return nil, fmt.Errorf("its received time cannot be encoded: %w", err)
+	}
+	val = append(val, `","kind":`...)
+	val = appendJSONString(val, ev.Kind)
+	// core.Event; its own ID is left out (the stored event's is the one).
+	e := &ev.Event
+	val = append(val, `,"event":{"type":`...)
+	val = appendJSONString(val, e.Type)
+	val = append(val, `,"time":`...)
+	val = strconv.AppendInt(val, e.Time, 10)
+	val = append(val, `,"context":`...)
+	if val, err = appendContext(val, e.Context); err != nil {
 		return nil, err
 	}
-	val := bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
-	if !bytes.HasPrefix(val, []byte(eventSeqPrefix)) {
-		return nil, errBadPayload
+	val = append(val, `,"data":`...)
+	if val, err = appendRawJSON(val, e.Data, "data"); err != nil {
+		return nil, err
 	}
+	val = append(val, '}')
 	if len(raw) > 0 {
-		val = append(val[:len(val)-1], `,"raw":`...)
+		val = append(val, `,"raw":`...)
 		val = append(val, raw...)
-		val = append(val, '}')
 	}
-	return val, nil
+	return append(val, '}'), nil
 }
+
+// appendContext appends c as encoding/json writes a *core.Context (every member omitempty).
+func appendContext(dst []byte, c *core.Context) ([]byte, error) {
+	if c == nil {
+		return append(dst, "null"...), nil
+	}
+	dst = append(dst, '{')
+	first := true
+	member := func(name, v string) {
+		if v == "" {
+			return
+		}
+		if !first {
+			dst = append(dst, ',')
+		}
+		first = false
+		dst = append(dst, '"')
+		dst = append(dst, name...)
+		dst = append(dst, `":`...)
+		dst = appendJSONString(dst, v)
+	}
+	member("platform", c.Platform)
+	member("via", c.Via)
+	member("type", c.Type)
+	member("user_id", string(c.UserID))
+	member("user_tid", string(c.UserTID))
+	member("group_id", string(c.GroupID))
+	member("group_tid", string(c.GroupTID))
+	member("discuss_id", string(c.DiscussID))
+	member("discuss_tid", string(c.DiscussTID))
+	if len(c.Extra) > 0 {
+		if !first {
+			dst = append(dst, ',')
+		}
+		dst = append(dst, `"extra":`...)
+		var err error
+		if dst, err = appendRawJSON(dst, c.Extra, "context's extra"); err != nil {
+			return nil, err
+		}
+	}
+	return append(dst, '}'), nil
+}
+
+// appendRawJSON appends raw as encoding/json writes a json.RawMessage without HTML escaping:
+// null when nil, else compacted (as it is when it already is compact, the usual case).
+func appendRawJSON(dst []byte, raw json.RawMessage, what string) ([]byte, error) {
+	switch {
+	case raw == nil:
+		return append(dst, "null"...), nil
+	case core.CompactJSON(raw):
+		return append(dst, raw...), nil
+	}
+	buf := bytes.NewBuffer(dst)
+	if err := json.Compact(buf, raw); err != nil {
+		return nil, fmt.Errorf("its %s is not valid JSON: %v", what, err)
+	}
+	return buf.Bytes(), nil
+}
+
+// appendJSONString appends s as encoding/json writes it without HTML escaping.
+func appendJSONString(dst []byte, s string) []byte { return core.AppendJSONString(dst, s, false) }
 
 // decodeEvent reads a stored event (the ID in the JSON is the stored one).
 func decodeEvent(id uint64, v []byte) (core.StoredEvent, error) {

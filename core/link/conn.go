@@ -16,6 +16,7 @@
 package link
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -95,6 +96,11 @@ type Conn struct {
 	hard     bool   // close without a handshake: the peer is not answering
 	lastSeen atomic.Int64
 	peerCode atomic.Int32 // the status of the peer's close frame; 0 while none came
+
+	// The writer's timeout (writeFrame): used by the writer goroutine only; writeTimedOut is set
+	// by the timer when it fires.
+	writeTimer    *time.Timer
+	writeTimedOut atomic.Bool
 }
 
 // newConn makes a live WebSocket; start runs it.
@@ -246,12 +252,16 @@ func (c *Conn) LastSeen() time.Time { return time.Unix(0, c.lastSeen.Load()) }
 
 func (c *Conn) read(done chan struct{}) {
 	defer close(done)
-	// The read context lives as long as the connection: a read ends when a frame arrives, the
-	// peer closes, or the writer closes the socket after Close.
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
+	// A read ends when a frame arrives, the peer closes, or the writer closes the socket after
+	// Close: nothing cancels it, so its context is one that never ends (a cancellable one costs
+	// the WebSocket library a context.AfterFunc registration per frame).
+	ctx := context.Background()
+	// Frames are read into one buffer kept for the connection and handed on as an exact-size
+	// copy: io.ReadAll (what websocket.Conn.Read does) starts at 512 bytes and regrows for
+	// every frame.
+	var buf bytes.Buffer
 	for {
-		_, data, err := c.ws.Read(ctx)
+		data, err := c.readFrame(ctx, &buf)
 		if err != nil {
 			if code := websocket.CloseStatus(err); code != -1 {
 				c.peerCode.Store(int32(code))
@@ -265,6 +275,26 @@ func (c *Conn) read(done chan struct{}) {
 		}
 	}
 }
+
+// readFrame reads the next data frame, through buf, into a slice of its own.
+func (c *Conn) readFrame(ctx context.Context, buf *bytes.Buffer) ([]byte, error) {
+	_, r, err := c.ws.Reader(ctx)
+	if err != nil {
+		return nil, err
+	}
+	buf.Reset()
+	if _, err := buf.ReadFrom(r); err != nil {
+		return nil, err
+	}
+	data := bytes.Clone(buf.Bytes())
+	if buf.Cap() > maxKeptReadBuffer {
+		*buf = bytes.Buffer{} // after a huge frame, do not keep its memory for the small ones
+	}
+	return data, nil
+}
+
+// maxKeptReadBuffer bounds the read buffer a connection keeps between frames.
+const maxKeptReadBuffer = 1 << 20
 
 // readReason says why reading ended, in words fit for a state change.
 func readReason(err error) string {
@@ -310,15 +340,33 @@ func (c *Conn) write(done chan struct{}) {
 }
 
 // writeFrame writes one frame under the write timeout; a write cut by it gives an error that
-// is context.DeadlineExceeded.
+// is context.DeadlineExceeded. The timeout is one timer of the connection's, re-armed per
+// frame, which closes the socket when it fires: a context with a timeout per frame (and the
+// library's context.AfterFunc on it) was a quarter of a flooding writer's CPU.
 func (c *Conn) writeFrame(frame []byte) error {
-	ctx, cancel := context.WithTimeout(context.Background(), c.opts.WriteTimeout)
-	defer cancel()
-	err := c.ws.Write(ctx, websocket.MessageText, frame)
-	if err != nil && ctx.Err() != nil {
-		return fmt.Errorf("%w: %v", ctx.Err(), err)
+	if c.writeTimer == nil {
+		c.writeTimer = time.AfterFunc(c.opts.WriteTimeout, func() {
+			c.writeTimedOut.Store(true)
+			// The reason first: the reader sees the socket close too, and the first reason wins.
+			c.end(websocket.StatusGoingAway, fmt.Sprintf("a write did not finish within %s", c.opts.WriteTimeout), true)
+			c.ws.CloseNow()
+		})
+	} else {
+		c.writeTimer.Reset(c.opts.WriteTimeout)
+	}
+	err := c.ws.Write(context.Background(), websocket.MessageText, frame)
+	if !c.writeTimer.Stop() && c.writeTimedOut.Load() {
+		// The timer fired: the socket is closed, whether or not this write got through.
+		return fmt.Errorf("%w: %v", context.DeadlineExceeded, errOr(err, "the write was cut off"))
 	}
 	return err
+}
+
+func errOr(err error, s string) string {
+	if err != nil {
+		return err.Error()
+	}
+	return s
 }
 
 // flush writes the frames still queued, each under the write timeout, stopping at the first

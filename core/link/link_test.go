@@ -331,3 +331,38 @@ func TestBackoff(t *testing.T) {
 		t.Errorf("after Reset: %s", d)
 	}
 }
+
+// A peer that stops reading: a frame that cannot be written within WriteTimeout closes the
+// connection, with that reason (the writer's timer, re-armed per frame).
+func TestWriteTimeoutClosesStuckPeer(t *testing.T) {
+	accepted := make(chan *websocket.Conn, 1)
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ws, err := websocket.Accept(w, r, nil)
+		if err == nil {
+			accepted <- ws
+		}
+	}))
+	defer ts.Close()
+	st := make(states, 16)
+	c, err := link.NewClient(link.ClientConfig{URL: wsURL(ts), Conn: link.ConnOptions{WriteTimeout: 300 * time.Millisecond}, OnState: st.on})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	testwait.Recv(t, st, "up")
+	ws := testwait.Recv(t, accepted, "accepted")
+	defer ws.CloseNow()
+	conn := c.Conn()
+	frame := []byte(strings.Repeat("x", 1<<20))
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	for {
+		if err := conn.Send(ctx, frame); err != nil {
+			break // the connection closed
+		}
+	}
+	<-conn.Done()
+	if !strings.Contains(conn.Reason(), "did not finish within") {
+		t.Errorf("reason = %q", conn.Reason())
+	}
+}

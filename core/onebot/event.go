@@ -52,13 +52,17 @@ var _ core.EventDecoder = DecodeEvent
 //
 // time stays whole seconds (a millisecond timestamp is turned into seconds).
 func DecodeEvent(src core.Source, raw []byte) (*core.StoredEvent, error) {
-	if err := checkEventBytes(raw); err != nil {
-		return nil, err
+	if len(raw) > MaxEventBytes || !core.ValidJSON(raw, MaxEventDepth) {
+		// Only bad input gets here: say what is wrong with it.
+		if err := checkEventBytes(raw); err != nil {
+			return nil, err
+		}
+		return nil, notAnObject(raw)
 	}
 	// The fields are slices of the event's own copy (ev.Raw), so what keeps one keeps nothing
 	// of the caller's buffer.
 	own := append(json.RawMessage(nil), raw...)
-	f, ok := objectFields(own)
+	f, ok := objectFieldsOfValid(own, 24)
 	if !ok {
 		return nil, notAnObject(raw)
 	}
@@ -139,17 +143,9 @@ type field struct {
 	val json.RawMessage
 }
 
-// objectFields splits a JSON object into its fields in one pass; ok is false when b is not valid
-// JSON or not an object. The values are slices of b.
-func objectFields(b []byte) (fields, bool) {
-	if !json.Valid(b) {
-		return nil, false
-	}
-	return objectFieldsOfValid(b, 24)
-}
-
-// objectFieldsOfValid is objectFields on a value already known to be valid JSON; size is the
-// number of fields expected.
+// objectFieldsOfValid splits a JSON object already known to be valid JSON into its fields in one
+// pass; ok is false when it is not an object. The values are slices of b; size is the number of
+// fields expected.
 func objectFieldsOfValid(b []byte, size int) (fields, bool) {
 	f := make(fields, 0, size)
 	ok := eachField(b, func(key []byte, escaped bool, value []byte) {
@@ -333,16 +329,95 @@ func (d *decoder) message(ev *core.StoredEvent, sent bool) error {
 	if data.Message, err = eventMessage(raw); err != nil {
 		return err
 	}
-	extra := map[string]json.RawMessage{}
-	for _, k := range []string{"sub_type", "anonymous", "self_id", "font", "real_id", "message_seq"} {
-		if v, ok := d.f.get(k); ok && present(v) {
-			extra["*"+k] = v
+	extra := make(map[string]json.RawMessage, len(messageExtras))
+	for _, k := range messageExtras {
+		if v, ok := d.f.get(k.name); ok && present(v) {
+			extra[k.starred] = v
 		}
 	}
 	ev.Event.Type, ev.Event.Context = core.EventMessage, ctx
-	ev.Event.Data, err = flatJSON(data, extra)
+	b, err := appendMessageData(make([]byte, 0, 512), &data)
+	if err != nil {
+		return fmt.Errorf("cannot encode the event: %v", err)
+	}
+	ev.Event.Data, err = withExtra(b, extra)
 	return err
 }
+
+// appendMessageData appends data as json.Marshal writes a core.MessageEventData, without
+// reflection (it runs for every message event; a test holds it to json.Marshal's bytes).
+func appendMessageData(dst []byte, data *core.MessageEventData) ([]byte, error) {
+	str := func(name, v string, omitEmpty bool) {
+		if omitEmpty && v == "" {
+			return
+		}
+		dst = append(dst, ',', '"')
+		dst = append(dst, name...)
+		dst = append(dst, '"', ':')
+		dst = core.AppendJSONString(dst, v, true)
+	}
+	dst = append(dst, `{"type":`...)
+	dst = core.AppendJSONString(dst, data.Type, true)
+	dst = append(dst, `,"message":`...)
+	dst, err := appendMessage(dst, data.Message)
+	if err != nil {
+		return nil, err
+	}
+	str("sender_id", string(data.SenderID), true)
+	str("sender_tid", string(data.SenderTID), true)
+	str("sender_name", data.SenderName, true)
+	str("sender_markname", data.SenderMarkname, true)
+	str("sender", data.Sender, true)
+	str("sender_role", data.SenderRole, true)
+	str("group_id", string(data.GroupID), true)
+	str("group_tid", string(data.GroupTID), true)
+	str("group_name", data.GroupName, true)
+	str("discuss_id", string(data.DiscussID), true)
+	str("discuss_tid", string(data.DiscussTID), true)
+	str("discuss_name", data.DiscussName, true)
+	str("*message_id", string(data.MessageID), true)
+	if data.Sent {
+		dst = append(dst, `,"*sent":true`...)
+	}
+	return append(dst, '}'), nil
+}
+
+// appendMessage appends m as json.Marshal writes it; segment data (a map of anything) goes
+// through json.Marshal, the rest without reflection.
+func appendMessage(dst []byte, m core.Message) ([]byte, error) {
+	if m == nil {
+		return append(dst, "null"...), nil
+	}
+	dst = append(dst, '[')
+	for i, seg := range m {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = append(dst, `{"type":`...)
+		dst = core.AppendJSONString(dst, seg.Type, true)
+		dst = append(dst, `,"text":`...)
+		dst = core.AppendJSONString(dst, seg.Text, true)
+		if len(seg.Data) > 0 {
+			b, err := json.Marshal(seg.Data)
+			if err != nil {
+				return nil, err
+			}
+			dst = append(dst, `,"data":`...)
+			dst = append(dst, b...)
+		}
+		dst = append(dst, '}')
+	}
+	return append(dst, ']'), nil
+}
+
+// messageExtras are the message event's own fields kept "*"-prefixed in its data (the prefixed
+// names made once, not per event).
+var messageExtras = func() (ks []struct{ name, starred string }) {
+	for _, k := range []string{"sub_type", "anonymous", "self_id", "font", "real_id", "message_seq"} {
+		ks = append(ks, struct{ name, starred string }{k, "*" + k})
+	}
+	return ks
+}()
 
 // sender fills the sender's names and role: sender_name is the nickname, sender the display
 // name (group card, else nickname); an anonymous group message is named by its anonymous name.
@@ -656,6 +731,11 @@ func flatJSON(v any, extra map[string]json.RawMessage) (json.RawMessage, error) 
 	if err != nil {
 		return nil, fmt.Errorf("cannot encode the event: %v", err)
 	}
+	return withExtra(b, extra)
+}
+
+// withExtra adds extra's keys, in sorted order, to the JSON object b (which it appends to).
+func withExtra(b []byte, extra map[string]json.RawMessage) (json.RawMessage, error) {
 	if len(extra) == 0 {
 		return b, nil
 	}
@@ -664,19 +744,22 @@ func flatJSON(v any, extra map[string]json.RawMessage) (json.RawMessage, error) 
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
-	var buf bytes.Buffer
-	buf.Write(b[:len(b)-1])
+	b = b[:len(b)-1]
 	for _, k := range keys {
-		if buf.Len() > 1 {
-			buf.WriteByte(',')
+		if len(b) > 1 {
+			b = append(b, ',')
 		}
-		kb, _ := json.Marshal(k)
-		buf.Write(kb)
-		buf.WriteByte(':')
-		if err := json.Compact(&buf, extra[k]); err != nil {
-			return nil, fmt.Errorf("cannot encode the event's %s: %v", k, err)
+		b = core.AppendJSONString(b, k, true)
+		b = append(b, ':')
+		if v := extra[k]; core.CompactJSON(v) {
+			b = append(b, v...)
+		} else {
+			buf := bytes.NewBuffer(b)
+			if err := json.Compact(buf, v); err != nil {
+				return nil, fmt.Errorf("cannot encode the event's %s: %v", k, err)
+			}
+			b = buf.Bytes()
 		}
 	}
-	buf.WriteByte('}')
-	return buf.Bytes(), nil
+	return append(b, '}'), nil
 }
