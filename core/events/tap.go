@@ -224,21 +224,7 @@ func (in *Intake) endTaps() {
 // goroutine hand-off between the link that read the event and the bot's connection queue.
 type HubFeed struct {
 	Intake *Intake
-	Buffer int // per Subscribe; 0 = DefaultTapBuffer
 	seq    atomic.Uint64
-}
-
-// Subscribe taps sourceID's events until ctx ends (the hub before Follow; to be removed).
-func (f *HubFeed) Subscribe(ctx context.Context, sourceID string) (<-chan core.StoredEvent, error) {
-	t := f.Intake.Tap(fmt.Sprintf("hub %s #%d", sourceID, f.seq.Add(1)), sourceID, f.Buffer)
-	go func() {
-		select {
-		case <-ctx.Done():
-			t.Close()
-		case <-t.ended:
-		}
-	}()
-	return t.C(), nil
 }
 
 // Follow hands deliver each of sourceID's events from now on until ctx ends, deliver returns
