@@ -71,7 +71,7 @@ func (f SourcesFunc) Source(id string) (core.Source, error) { return f(id) }
 
 // Defaults of Options.
 const (
-	DefaultQueueSize    = 256
+	DefaultQueueSize    = 1024 // about 1 s of a busy group's events: a bot's GC pause is not "too slow"
 	DefaultWriteTimeout = 10 * time.Second
 	DefaultPostTimeout  = 5 * time.Second
 	DefaultDialTimeout  = 10 * time.Second
@@ -93,7 +93,9 @@ type Options struct {
 	// HTTPClient posts to http-post bots and dials ws-reverse bots; nil = a plain client
 	// (every request still has its own timeout). Redirects of event POSTs are never followed.
 	HTTPClient *http.Client
-	// QueueSize bounds each bot connection's waiting events (DefaultQueueSize).
+	// QueueSize bounds each bot connection's waiting frames (DefaultQueueSize). It is the only
+	// buffer between the feed and a bot: past it the bot is closed as too slow. The frames are
+	// the events' own raw bytes, not copies.
 	QueueSize int
 	// WriteTimeout bounds each frame written to a bot (DefaultWriteTimeout).
 	WriteTimeout time.Duration
