@@ -131,7 +131,8 @@ func benchEventPath(c config, tmp string) (int, error) {
 	if _, _, err := measureEvents(fake, fmt.Sprintf("rate %d 200", pacedRate), 100, viaHub, direct); err != nil {
 		return misses, err
 	}
-	_, gots, err = measureEvents(fake, fmt.Sprintf("rate %d %d", pacedRate, paced), paced, viaHub, direct)
+	hubN := hubEvents(c)
+	_, gots, err = measureEvents(fake, fmt.Sprintf("rate %d %d", pacedRate, hubN), hubN, viaHub, direct)
 	if err != nil {
 		return misses, err
 	}
