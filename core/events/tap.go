@@ -22,15 +22,20 @@ const DefaultTapBuffer = 4096
 // Events come with ID 0 (ids are assigned at the commit). The channel is bounded: a reader that
 // lets it fill up is dropped — the channel is closed and Err says why — rather than slowing the
 // intake. It is also closed by Close and when the intake stops.
+//
+// A tap made by TapFunc has no channel: its events are handed to a function instead, on the
+// goroutine that queued them, which saves a consumer that only queues them again (the hub, onto
+// each bot's connection) a goroutine hand-off per event.
 type Tap struct {
-	in     *Intake
-	name   string
-	source string
-	ch     chan core.StoredEvent
-	ended  chan struct{} // closed together with ch
-	stats  *consumerCounter
+	in      *Intake
+	name    string
+	source  string
+	ch      chan core.StoredEvent          // nil for a TapFunc
+	deliver func(ev core.StoredEvent) bool // TapFunc's function; nil for a channel tap
+	ended   chan struct{}                  // closed together with ch
+	stats   *consumerCounter
 
-	mu   sync.Mutex // guards sends on ch and its closing
+	mu   sync.Mutex // guards deliveries (sends on ch, calls of deliver) and the end
 	over bool
 	err  error
 }
@@ -41,8 +46,22 @@ func (in *Intake) Tap(name, sourceID string, buffer int) *Tap {
 	if buffer <= 0 {
 		buffer = DefaultTapBuffer
 	}
-	t := &Tap{in: in, name: name, source: sourceID, ch: make(chan core.StoredEvent, buffer), ended: make(chan struct{}),
-		stats: in.stats.consumer(name)}
+	return in.addTap(&Tap{in: in, name: name, source: sourceID, ch: make(chan core.StoredEvent, buffer)})
+}
+
+// TapFunc starts a tap that calls deliver with each event instead of filling a channel
+// (C is nil). deliver runs on the goroutine that queued the event, holding the source's order
+// lock, so it must not block and must not call the tap's methods: it queues the event and
+// returns true, or returns false to give up — the tap then ends as dropped, like a channel tap
+// whose reader fell behind. After Close (or the end of the tap) deliver is not called again.
+func (in *Intake) TapFunc(name, sourceID string, deliver func(ev core.StoredEvent) bool) *Tap {
+	return in.addTap(&Tap{in: in, name: name, source: sourceID, deliver: deliver})
+}
+
+// addTap registers a new tap.
+func (in *Intake) addTap(t *Tap) *Tap {
+	t.ended = make(chan struct{})
+	t.stats = in.stats.consumer(t.name)
 	// A tap is never behind the log: its counters show it at the newest committed event.
 	t.stats.advance(in.LastID())
 	in.tapsMu.Lock()
@@ -54,17 +73,18 @@ func (in *Intake) Tap(name, sourceID string, buffer int) *Tap {
 	if in.taps == nil {
 		in.taps = map[string]map[*Tap]struct{}{}
 	}
-	set := in.taps[sourceID]
+	set := in.taps[t.source]
 	if set == nil {
 		set = map[*Tap]struct{}{}
-		in.taps[sourceID] = set
+		in.taps[t.source] = set
 	}
 	set[t] = struct{}{}
 	in.tapCount.Add(1)
 	return t
 }
 
-// C is the tap's events, oldest first; it is closed when the tap ends (see Err).
+// C is the tap's events, oldest first; it is closed when the tap ends (see Err). It is nil for
+// a TapFunc.
 func (t *Tap) C() <-chan core.StoredEvent { return t.ch }
 
 // Err is why the tap ended: a *DroppedError (its reader fell behind; Cursor is 0, a tap has no
@@ -89,7 +109,14 @@ func (t *Tap) end(err error) {
 		return
 	}
 	t.over, t.err = true, err
-	close(t.ch)
+	t.close()
+}
+
+// close closes the channels and releases the counters; t.mu is held and t.over just set.
+func (t *Tap) close() {
+	if t.ch != nil {
+		close(t.ch)
+	}
 	close(t.ended)
 	t.in.stats.release(t.name)
 }
@@ -101,19 +128,31 @@ func (t *Tap) offer(ev core.StoredEvent) bool {
 	if t.over {
 		return false
 	}
-	select {
-	case t.ch <- ev:
-		t.stats.delivered.Add(1)
-		t.stats.advance(t.in.LastID())
-		return true
-	default:
+	reason := ""
+	if t.deliver != nil {
+		if t.deliver(ev) {
+			t.delivered()
+			return true
+		}
+		reason = "its reader gave up (too slow)"
+	} else {
+		select {
+		case t.ch <- ev:
+			t.delivered()
+			return true
+		default:
+		}
+		reason = fmt.Sprintf("more than %d events waiting", cap(t.ch))
 	}
 	t.over = true
-	t.err = &DroppedError{Name: t.name, Reason: fmt.Sprintf("more than %d events waiting", cap(t.ch))}
-	close(t.ch)
-	close(t.ended)
-	t.in.stats.release(t.name)
+	t.err = &DroppedError{Name: t.name, Reason: reason}
+	t.close()
 	return false
+}
+
+func (t *Tap) delivered() {
+	t.stats.delivered.Add(1)
+	t.stats.advance(t.in.LastID())
 }
 
 func (in *Intake) forgetTap(t *Tap) {
@@ -179,20 +218,20 @@ func (in *Intake) endTaps() {
 	}
 }
 
-// HubFeed is the bot hub's event feed (it satisfies hub.Feed): every subscriber gets its own
-// tap on the source ("hub <source> #<n>" in the stats), so bots get each event as soon as it is
-// queued, in the order the open layer sent it, without waiting for its commit. A subscriber that
-// falls Buffer events behind has its channel closed (the hub reads promptly and handles slow
-// bots itself).
+// HubFeed is the bot hub's event feed (it satisfies hub.Feed): every follower gets its own
+// TapFunc on the source ("hub <source> #<n>" in the stats), so bots get each event as soon as it
+// is queued, in the order the open layer sent it, without waiting for its commit, and without a
+// goroutine hand-off between the link that read the event and the bot's connection queue.
 type HubFeed struct {
 	Intake *Intake
-	Buffer int // per subscriber; 0 = DefaultTapBuffer
 	seq    atomic.Uint64
 }
 
-// Subscribe taps sourceID's events until ctx ends.
-func (f *HubFeed) Subscribe(ctx context.Context, sourceID string) (<-chan core.StoredEvent, error) {
-	t := f.Intake.Tap(fmt.Sprintf("hub %s #%d", sourceID, f.seq.Add(1)), sourceID, f.Buffer)
+// Follow hands deliver each of sourceID's events from now on until ctx ends, deliver returns
+// false (the tap is dropped), or the intake stops; the returned channel is closed then.
+// deliver runs on the goroutine that queued the event (see TapFunc): it must not block.
+func (f *HubFeed) Follow(ctx context.Context, sourceID string, deliver func(ev core.StoredEvent) bool) (<-chan struct{}, error) {
+	t := f.Intake.TapFunc(fmt.Sprintf("hub %s #%d", sourceID, f.seq.Add(1)), sourceID, deliver)
 	go func() {
 		select {
 		case <-ctx.Done():
@@ -200,5 +239,5 @@ func (f *HubFeed) Subscribe(ctx context.Context, sourceID string) (<-chan core.S
 		case <-t.ended:
 		}
 	}()
-	return t.C(), nil
+	return t.ended, nil
 }

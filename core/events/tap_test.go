@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"testing"
 
@@ -161,11 +162,47 @@ func TestTapsEndWithTheIntake(t *testing.T) {
 	}
 }
 
-// HubFeed's channel ends with the subscriber's context.
+// A TapFunc hands each event to its function in queue order; a function that gives up ends
+// the tap as dropped, and the intake goes on.
+func TestTapFuncDeliversInOrderAndEndsWhenItGivesUp(t *testing.T) {
+	in := startIntake(t, NewMemLog(), IntakeOptions{})
+	ctx := testCtx(t)
+	var got []payload // only the producing goroutine (this one) touches it
+	tap := in.TapFunc("func", "a", func(ev core.StoredEvent) bool {
+		if ev.ID != 0 {
+			t.Errorf("a tapped event has id %d before its commit", ev.ID)
+		}
+		got = append(got, payloadOf(t, ev))
+		return len(got) < 3
+	})
+	for i := range 5 {
+		if _, err := in.Submit(ctx, src("a"), msg("a", i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	<-tap.ended
+	want := []payload{{"a", 0}, {"a", 1}, {"a", 2}}
+	if !slices.Equal(got, want) {
+		t.Fatalf("delivered %v, want %v", got, want)
+	}
+	var dropped *DroppedError
+	if !errors.As(tap.Err(), &dropped) {
+		t.Fatalf("err %v, want dropped", tap.Err())
+	}
+	if tap.C() != nil || in.tapCount.Load() != 0 {
+		t.Fatalf("C %v, %d taps registered; want nil and 0", tap.C(), in.tapCount.Load())
+	}
+}
+
+// HubFeed's Follow ends with the follower's context, and delivers nothing after.
 func TestHubFeedEndsWithItsContext(t *testing.T) {
 	in := startIntake(t, NewMemLog(), IntakeOptions{})
 	ctx, cancel := contextWithCancel(t)
-	ch, err := (&HubFeed{Intake: in}).Subscribe(ctx, "a")
+	ch := make(chan core.StoredEvent, 10)
+	ended, err := (&HubFeed{Intake: in}).Follow(ctx, "a", func(ev core.StoredEvent) bool {
+		ch <- ev
+		return true
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -176,7 +213,12 @@ func TestHubFeedEndsWithItsContext(t *testing.T) {
 		t.Fatalf("got %s", ev.Raw)
 	}
 	cancel()
-	for range ch {
+	<-ended
+	if _, err := in.Submit(testCtx(t), src("a"), msg("a", 2)); err != nil {
+		t.Fatal(err)
+	}
+	if len(ch) != 0 {
+		t.Fatalf("%d events delivered after the end", len(ch))
 	}
 }
 

@@ -74,33 +74,44 @@ type fakeFeed struct {
 }
 
 type feedSub struct {
-	ctx context.Context
-	ch  chan core.StoredEvent
+	deliver func(core.StoredEvent) bool
+	ended   chan struct{}
+	once    sync.Once
 }
+
+func (s *feedSub) end() { s.once.Do(func() { close(s.ended) }) }
 
 func newFakeFeed() *fakeFeed { return &fakeFeed{subs: map[string][]*feedSub{}} }
 
-func (f *fakeFeed) Subscribe(ctx context.Context, sourceID string) (<-chan core.StoredEvent, error) {
-	s := &feedSub{ctx: ctx, ch: make(chan core.StoredEvent, 64)}
+func (f *fakeFeed) Follow(ctx context.Context, sourceID string, deliver func(core.StoredEvent) bool) (<-chan struct{}, error) {
+	s := &feedSub{deliver: deliver, ended: make(chan struct{})}
 	f.mu.Lock()
 	f.subs[sourceID] = append(f.subs[sourceID], s)
 	f.mu.Unlock()
 	f.changed()
 	go func() {
-		<-ctx.Done()
-		f.mu.Lock()
-		list := f.subs[sourceID]
-		for i, x := range list {
-			if x == s {
-				f.subs[sourceID] = append(list[:i:i], list[i+1:]...)
-				break
-			}
+		select {
+		case <-ctx.Done():
+		case <-s.ended:
 		}
-		close(s.ch)
-		f.mu.Unlock()
-		f.changed()
+		f.forget(sourceID, s)
 	}()
-	return s.ch, nil
+	return s.ended, nil
+}
+
+// forget removes a follower and ends it; under f.mu, so that deliver is not called after.
+func (f *fakeFeed) forget(sourceID string, s *feedSub) {
+	f.mu.Lock()
+	list := f.subs[sourceID]
+	for i, x := range list {
+		if x == s {
+			f.subs[sourceID] = append(list[:i:i], list[i+1:]...)
+			break
+		}
+	}
+	s.end()
+	f.mu.Unlock()
+	f.changed()
 }
 
 func (f *fakeFeed) count(sourceID string) int {
@@ -109,15 +120,29 @@ func (f *fakeFeed) count(sourceID string) int {
 	return len(f.subs[sourceID])
 }
 
-// push hands a raw event to every current subscriber of the source, as the intake would.
+// endAll ends every follower of the source, as the intake does when it stops.
+func (f *fakeFeed) endAll(sourceID string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, s := range f.subs[sourceID] {
+		s.end()
+	}
+}
+
+// push hands a raw event to every current follower of the source, as the intake would (a
+// follower whose deliver says stop is ended).
 func (f *fakeFeed) push(sourceID, kind, raw string) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	ev := core.StoredEvent{Source: sourceID, Kind: kind, Raw: json.RawMessage(raw), Received: time.Now()}
 	for _, s := range f.subs[sourceID] {
 		select {
-		case s.ch <- ev:
-		case <-s.ctx.Done():
+		case <-s.ended:
+			continue
+		default:
+		}
+		if !s.deliver(ev) {
+			s.end()
 		}
 	}
 }

@@ -36,13 +36,18 @@ const (
 	OriginOneBotPost = "onebot-post" // a quick operation in an http-post bot's answer
 )
 
-// Feed hands out a source's events from now on, in the order the open layer sent them, as soon
-// as they arrive (the console's feed does not wait for their commit: bots never wait for the
-// disk; such events have no id yet). Raw must be the open layer's OneBot 11 JSON exactly as
-// received (events without Raw are the console's own and are not passed to bots). The channel is closed when ctx ends or the feed gives up on the
-// subscriber; the hub reads it promptly (it never blocks on a bot).
+// Feed hands a source's events, from now on, to deliver, in the order the open layer sent them,
+// as soon as they arrive (the console's feed does not wait for their commit: bots never wait
+// for the disk; such events have no id yet). Raw must be the open layer's OneBot 11 JSON
+// exactly as received (events without Raw are the console's own and are not passed to bots).
+//
+// deliver is called on the feed's own goroutine (the console's: the source link's reader), one
+// event at a time: it must not block — the hub only queues the frame on each bot's bounded
+// queue, so an event reaches a bot's writer without a hand-off through another goroutine — and
+// returns false to stop following. The returned channel is closed once following has ended
+// (ctx ended, deliver said stop, or the feed gave up); deliver is not called after that.
 type Feed interface {
-	Subscribe(ctx context.Context, sourceID string) (<-chan core.StoredEvent, error)
+	Follow(ctx context.Context, sourceID string, deliver func(ev core.StoredEvent) bool) (ended <-chan struct{}, err error)
 }
 
 // Actions runs one raw OneBot 11 action on a source and records one history row with origin.
@@ -66,7 +71,7 @@ func (f SourcesFunc) Source(id string) (core.Source, error) { return f(id) }
 
 // Defaults of Options.
 const (
-	DefaultQueueSize    = 256
+	DefaultQueueSize    = 1024 // about 1 s of a busy group's events: a bot's GC pause is not "too slow"
 	DefaultWriteTimeout = 10 * time.Second
 	DefaultPostTimeout  = 5 * time.Second
 	DefaultDialTimeout  = 10 * time.Second
@@ -88,7 +93,9 @@ type Options struct {
 	// HTTPClient posts to http-post bots and dials ws-reverse bots; nil = a plain client
 	// (every request still has its own timeout). Redirects of event POSTs are never followed.
 	HTTPClient *http.Client
-	// QueueSize bounds each bot connection's waiting events (DefaultQueueSize).
+	// QueueSize bounds each bot connection's waiting frames (DefaultQueueSize). It is the only
+	// buffer between the feed and a bot: past it the bot is closed as too slow. The frames are
+	// the events' own raw bytes, not copies.
 	QueueSize int
 	// WriteTimeout bounds each frame written to a bot (DefaultWriteTimeout).
 	WriteTimeout time.Duration
@@ -145,16 +152,16 @@ type Hub struct {
 
 // botEntry is one configured bot and its live state.
 type botEntry struct {
-	cfg    core.Bot
-	stop   context.CancelFunc // ends the bot's runner (ws-reverse, http-post) and sessions
-	ctx    context.Context
-	events atomic.Uint64
-	drops  atomic.Uint64
-	calls  atomic.Uint64
+	cfg       core.Bot
+	stop      context.CancelFunc // ends the bot's runner (ws-reverse, http-post) and sessions
+	ctx       context.Context
+	events    atomic.Uint64
+	drops     atomic.Uint64
+	calls     atomic.Uint64
+	lastEvent atomic.Int64 // unix ns of the last event sent (an atomic: set on the feed's goroutine)
 
 	mu        sync.Mutex
 	sessions  map[*session]struct{}
-	lastEvent time.Time
 	lastErr   string
 	lastErrAt time.Time
 }
@@ -362,7 +369,7 @@ func (e *botEntry) state() BotState {
 	defer e.mu.Unlock()
 	st := BotState{
 		ID: e.cfg.ID, Source: e.cfg.Source, Mode: e.cfg.Mode, URL: shownURL(e.cfg.URL),
-		Connections: len(e.sessions), LastEvent: e.lastEvent,
+		Connections: len(e.sessions), LastEvent: unixTime(e.lastEvent.Load()),
 		EventsSent: e.events.Load(), EventsDropped: e.drops.Load(), Calls: e.calls.Load(),
 		LastError: e.lastErr, LastErrorAt: e.lastErrAt,
 	}
@@ -398,9 +405,15 @@ func (e *botEntry) fail(err error) {
 
 func (e *botEntry) sent(n int) {
 	e.events.Add(uint64(n))
-	e.mu.Lock()
-	e.lastEvent = time.Now()
-	e.mu.Unlock()
+	e.lastEvent.Store(time.Now().UnixNano())
+}
+
+// unixTime is a unix-ns time, the zero time for 0.
+func unixTime(ns int64) time.Time {
+	if ns == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, ns)
 }
 
 func (e *botEntry) add(s *session) {

@@ -476,6 +476,23 @@ func TestSlowBotClosed(t *testing.T) {
 	}
 }
 
+// TestFeedEndClosesTheBot: when the console stops following the source's events (the intake
+// stops), an event-carrying bot is closed with 1013 and told to connect again.
+func TestFeedEndClosesTheBot(t *testing.T) {
+	e := newEnv(t, wsBots, nil)
+	c := e.dialBot(t, "/event", "bot-token-1")
+	readConnect(t, c)
+	waitUntil(t, &e.feed.notifier, "the subscription", func() bool { return e.feed.count("qq") == 1 })
+	e.feed.push("qq", "message.group", groupMessage)
+	if got := readFrame(t, c); string(got) != groupMessage {
+		t.Fatalf("got %s", got)
+	}
+	e.feed.endAll("qq")
+	if ce := readClose(t, c); ce.Code != websocket.StatusTryAgainLater || !strings.Contains(ce.Reason, "connect again") {
+		t.Fatalf("closed with %v", ce)
+	}
+}
+
 // TestDisconnectAndReload: the operator's Disconnect closes with 1000; Reload closes a removed
 // bot with a reason and refuses its token from then on; a bad list changes nothing.
 func TestDisconnectAndReload(t *testing.T) {

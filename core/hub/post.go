@@ -43,47 +43,43 @@ func (h *Hub) postEvents(ctx context.Context, e *botEntry) error {
 	}
 	sctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	sub, err := h.opts.Feed.Subscribe(sctx, src.ID)
+	// The bot's own bounded queue, filled on the feed's goroutine without waiting: past it,
+	// events are dropped and counted.
+	queue := make(chan []byte, h.opts.QueueSize)
+	ended, err := h.opts.Feed.Follow(sctx, src.ID, func(ev core.StoredEvent) bool {
+		if !forBots(&ev) {
+			return true
+		}
+		h.learnSelfID(src.ID, ev.Raw)
+		select {
+		case queue <- ev.Raw:
+		default:
+			n := e.drops.Add(1)
+			e.fail(fmt.Errorf("dropped %d events in all: the bot answers slower than events arrive (%d waiting)", n, cap(queue)))
+		}
+		return true
+	})
 	if err != nil {
 		return fmt.Errorf("cannot follow the events of source %q: %v", src.ID, err)
 	}
-	queue := make(chan []byte, h.opts.QueueSize)
-	go func() {
-		defer close(queue)
-		for {
-			select {
-			case <-sctx.Done():
-				return
-			case ev, ok := <-sub:
-				if !ok {
-					return
-				}
-				if !forBots(&ev) {
-					continue
-				}
-				h.learnSelfID(src.ID, ev.Raw)
-				select {
-				case queue <- ev.Raw:
-				default:
-					n := e.drops.Add(1)
-					e.fail(fmt.Errorf("dropped %d events in all: the bot answers slower than events arrive (%d waiting)", n, cap(queue)))
-				}
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case raw := <-queue:
+			h.postOne(ctx, e, src, raw)
+		case <-ended:
+			// What was queued before the end is still posted, in order (deliver is not called
+			// after the end, so the queue only shrinks).
+			for len(queue) > 0 && ctx.Err() == nil {
+				h.postOne(ctx, e, src, <-queue)
 			}
+			if ctx.Err() != nil {
+				return nil
+			}
+			return fmt.Errorf("the events of source %q ended; following them again", src.ID)
 		}
-	}()
-	for raw := range queue {
-		if ctx.Err() != nil {
-			break
-		}
-		h.postOne(ctx, e, src, raw)
 	}
-	cancel()
-	for range queue { // let the pump see the cancel and close the queue
-	}
-	if ctx.Err() != nil {
-		return nil
-	}
-	return fmt.Errorf("the events of source %q ended; following them again", src.ID)
 }
 
 // Signature is the X-Signature of a body posted with a secret: "sha1=" + hex HMAC-SHA1.

@@ -85,7 +85,17 @@ func (h *Hub) awaitSelfID(ctx context.Context, e *botEntry, src core.Source) (st
 	e.fail(fmt.Errorf("waiting for an event of source %q to learn its self_id (set the source's self id to connect at once)", src.ID))
 	sctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	sub, err := h.opts.Feed.Subscribe(sctx, src.ID)
+	learnt := make(chan struct{}, 1)
+	ended, err := h.opts.Feed.Follow(sctx, src.ID, func(ev core.StoredEvent) bool {
+		if len(ev.Raw) > 0 {
+			h.learnSelfID(src.ID, ev.Raw)
+			select {
+			case learnt <- struct{}{}:
+			default:
+			}
+		}
+		return true
+	})
 	if err != nil {
 		return "", fmt.Errorf("cannot follow the events of source %q: %v", src.ID, err)
 	}
@@ -96,13 +106,12 @@ func (h *Hub) awaitSelfID(ctx context.Context, e *botEntry, src core.Source) (st
 		select {
 		case <-ctx.Done():
 			return "", ctx.Err()
-		case ev, ok := <-sub:
-			if !ok {
-				return "", fmt.Errorf("source %q has no self_id set and its events ended before one said it", src.ID)
+		case <-learnt:
+		case <-ended:
+			if id := h.selfID(src); id != "" {
+				return id, nil
 			}
-			if len(ev.Raw) > 0 {
-				h.learnSelfID(src.ID, ev.Raw)
-			}
+			return "", fmt.Errorf("source %q has no self_id set and its events ended before one said it", src.ID)
 		}
 	}
 }

@@ -98,20 +98,21 @@ func (s *session) run(ctx context.Context) {
 	s.bot.add(s)
 	defer s.bot.remove(s)
 
-	var events <-chan core.StoredEvent
+	var feedEnded <-chan struct{}
 	if s.carriesEvents() {
-		sub, err := s.hub.opts.Feed.Subscribe(s.ctx, s.src.ID)
+		// The connect event first: events are queued behind it from the moment Follow returns.
+		if !s.push(lifecycleConnect(s.hub.selfID(s.src), time.Now())) {
+			return
+		}
+		ended, err := s.hub.opts.Feed.Follow(s.ctx, s.src.ID, s.deliver)
 		if err != nil {
 			s.bot.fail(fmt.Errorf("cannot follow the events of source %q: %v", s.src.ID, err))
 			s.end(closeInternal, "the console cannot follow this source's events now")
 			return
 		}
-		events = sub
-		if !s.push(lifecycleConnect(s.hub.selfID(s.src), time.Now())) {
-			return
-		}
+		feedEnded = ended
 	}
-	s.pump(ctx, events)
+	s.pump(ctx, feedEnded)
 }
 
 // recordEnd notes why a session the hub did not end ended, unless the bot closed it normally.
@@ -125,13 +126,28 @@ func (s *session) recordEnd() {
 	s.bot.fail(errors.New(s.conn.Reason()))
 }
 
-// pump moves the feed's events, and heartbeats, onto the connection's queue without ever
-// waiting on the bot: a full queue ends the session with a reason, so a slow bot never slows
-// the feed or other bots.
-func (s *session) pump(ctx context.Context, events <-chan core.StoredEvent) {
+// deliver queues one of the feed's events for the bot, on the feed's goroutine: the frame goes
+// straight onto the connection's bounded queue, whose one writer writes it. It never waits on
+// the bot: a full queue ends the session with a reason (and the following with it), so a slow
+// bot never slows the feed or other bots.
+func (s *session) deliver(ev core.StoredEvent) bool {
+	if !forBots(&ev) {
+		return true
+	}
+	s.hub.learnSelfID(s.src.ID, ev.Raw)
+	if !s.push(ev.Raw) {
+		return false
+	}
+	s.bot.sent(1)
+	return true
+}
+
+// pump sends the heartbeats of an event-carrying session and ends the session when the feed
+// ends (events themselves are queued by deliver) or the bot's life does.
+func (s *session) pump(ctx context.Context, feedEnded <-chan struct{}) {
 	var tick <-chan time.Time
 	interval := heartbeatInterval(s.src)
-	if events != nil {
+	if feedEnded != nil {
 		t := time.NewTicker(interval)
 		defer t.Stop()
 		tick = t.C
@@ -143,19 +159,11 @@ func (s *session) pump(ctx context.Context, events <-chan core.StoredEvent) {
 			return
 		case <-s.ctx.Done():
 			return
-		case ev, ok := <-events:
-			if !ok {
+		case <-feedEnded:
+			if s.ctx.Err() == nil && s.conn.Reason() == "" { // not ended by deliver or the bot
 				s.end(closeTryLater, "the console stopped following this source's events; connect again")
-				return
 			}
-			if !forBots(&ev) {
-				continue
-			}
-			s.hub.learnSelfID(s.src.ID, ev.Raw)
-			if !s.push(ev.Raw) {
-				return
-			}
-			s.bot.sent(1)
+			return
 		case <-tick:
 			if !s.push(heartbeat(s.hub.selfID(s.src), interval, time.Now())) {
 				return
