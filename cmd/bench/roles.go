@@ -171,6 +171,12 @@ func startChild(role string, env []string) (*child, error) {
 	if err != nil {
 		return nil, err
 	}
+	return startChildOf(exe, role, env)
+}
+
+// startChildOf is startChild with another build of the bench (an A/B run against an older
+// console, see benchCalls).
+func startChildOf(exe, role string, env []string) (*child, error) {
 	cmd := exec.Command(exe)
 	cmd.Env = append(append(os.Environ(), roleEnv+"="+role), env...)
 	cmd.Stderr = os.Stderr
@@ -244,8 +250,12 @@ func (c *child) answer(line string, timeout time.Duration) ([]string, error) {
 
 // cpu is the CPU time (user + system) the child has used so far, from /proc (0 where there is
 // no /proc).
-func (c *child) cpu() time.Duration {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", c.cmd.Process.Pid))
+func (c *child) cpu() time.Duration { return procCPU(c.cmd.Process.Pid) }
+
+// procCPU is the CPU time (user + system) process pid has used so far, from /proc/PID/stat (0
+// where there is no /proc).
+func procCPU(pid int) time.Duration {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
 	if err != nil {
 		return 0
 	}
