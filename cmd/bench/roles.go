@@ -108,7 +108,13 @@ func roleConsole() error {
 	waitStdin()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	return srv.Shutdown(ctx)
+	err = srv.Shutdown(ctx)
+	// How full the group commits were: each sync costs the same for one row as for many.
+	if rows, cerr := db.HistoryCount(); cerr == nil && db.HistoryCommits() > 0 {
+		syncs := db.HistoryCommits()
+		fmt.Fprintf(os.Stderr, "  (console process: %d history rows in %d journal syncs, %.1f rows per sync)\n", rows, syncs, float64(rows)/float64(syncs))
+	}
+	return err
 }
 
 // startProfile starts a CPU profile into $UCBI_BENCH_CPUPROFILE when it is set; stop ends it.
