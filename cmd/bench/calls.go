@@ -51,23 +51,20 @@ func (l load) perCall(d time.Duration) time.Duration {
 // its callers or its backend work harder is seen here.
 func (l load) cpuLine(serving string) string {
 	s := "    CPU per call: "
+	fake := l.fakeCPU
 	if serving != "" {
 		s += fmt.Sprintf("%s %s, ", serving, us(l.perCall(l.cpu)))
+	} else {
+		fake = l.cpu // the direct load: the serving process is the fake
 	}
 	s += fmt.Sprintf("fake NapCat %s, load generator %s = %s in all;  machine %.0f%% busy",
-		us(l.perCall(l.fakeCPU)), us(l.perCall(l.genCPU)), us(l.allCPUPerCall()), 100*l.busy.fraction())
+		us(l.perCall(fake)), us(l.perCall(l.genCPU)), us(l.allCPUPerCall()), 100*l.busy.fraction())
 	return s
 }
 
-// allCPUPerCall is the CPU every process of the load spent per call (the serving process, the
-// fake when it is another one, the load generator).
-func (l load) allCPUPerCall() time.Duration {
-	all := l.cpu + l.genCPU
-	if l.fakeCPU != l.cpu { // the direct load's serving process is the fake
-		all += l.fakeCPU
-	}
-	return l.perCall(all)
-}
+// allCPUPerCall is the CPU every process of the load spent per call: the serving process, the
+// fake when it is another one (fakeCPU is zero for the direct load), the load generator.
+func (l load) allCPUPerCall() time.Duration { return l.perCall(l.cpu + l.fakeCPU + l.genCPU) }
 
 // machineCPU is the machine's CPU time, busy and in all, in USER_HZ ticks (/proc/stat).
 type machineCPU struct{ busy, total int64 }
@@ -156,8 +153,8 @@ type request struct {
 	body   func(n int64) []byte
 	// cpu reads the CPU time the process serving this request has used (nil: not measured).
 	cpu func() time.Duration
-	// fake reads the fake backend's CPU time (nil: not measured; the same as cpu when the
-	// request goes to the fake directly).
+	// fake reads the CPU time of the fake backend behind the serving process (nil: none — the
+	// request goes to the fake directly — or not measured).
 	fake func() time.Duration
 }
 
@@ -331,7 +328,7 @@ func benchCalls(c config, tmp string) (int, error) {
 	}
 	defer bare.stop()
 	hdr := func(tok string) http.Header { return http.Header{"Authorization": {"Bearer " + tok}} }
-	direct := request{url: fakeURL + "/send_group_msg", header: hdr(benchBackendToken), body: oneBotSend, cpu: backend.cpu, fake: backend.cpu}
+	direct := request{url: fakeURL + "/send_group_msg", header: hdr(benchBackendToken), body: oneBotSend, cpu: backend.cpu}
 	// The bare proxy gets the same request as the console, token header included (it replaces
 	// it with the backend's): both sides cost the load generator the same to call.
 	proxy := request{url: "http://" + bare.addrs[0] + "/send_group_msg", header: hdr(benchOurToken), body: oneBotSend, cpu: bare.cpu, fake: backend.cpu}
