@@ -143,7 +143,10 @@ func (r *HistoryRecord) finish(data any, err error) {
 		r.Response, _ = json.Marshal(ErrorBody(e))
 	} else {
 		r.Outcome = OutcomeOK
-		r.Response, _ = json.Marshal(data)
+		if rep, ok := data.(RawReply); !ok || rep.Body == nil {
+			// A passed-through reply is the row's response as it is (fillRow): not marshalled.
+			r.Response, _ = json.Marshal(data)
+		}
 	}
 	if f, ok := data.(rowFiller); ok {
 		f.fillRow(r)
@@ -303,8 +306,9 @@ func (r ArkRequest) TargetString() string { return r.Target() }
 
 // RawForwarder is an adapter that can pass an open-layer action through as the caller wrote it
 // (the OneBot 11 proxy, the bot hub's WebSocket doors). It calls the backend once — never
-// again: a retried send is a duplicate message — and reads the answer with the adapter's one
-// envelope reader. The door has checked the parameters (onebot.CheckParams) before.
+// again: a retried send is a duplicate message — bounds the call by the source's timeout itself,
+// and reads the answer with the adapter's one envelope reader. The door has checked the
+// parameters (onebot.CheckParams) before.
 type RawForwarder interface {
 	ForwardRaw(ctx context.Context, action string, params []byte, echo json.RawMessage) RawReply
 }
@@ -394,9 +398,7 @@ func (d *Dispatcher) Forward(ctx context.Context, c RawCall) (RawReply, error) {
 		if !ok {
 			return RawReply{}, Fail(CodeUnsupported, "route.no_raw", "", "source", strconv.Quote(src.ID), "via", src.Via)
 		}
-		ctx, cancel := context.WithTimeout(ctx, src.Timeout()+time.Second)
-		defer cancel()
-		rep := fw.ForwardRaw(ctx, backend, params, c.Echo)
+		rep := fw.ForwardRaw(ctx, backend, params, c.Echo) // bounded by the source's timeout
 		if rep.Err != nil {
 			return rep, rep.Err
 		}

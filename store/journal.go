@@ -8,6 +8,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -57,6 +58,8 @@ const (
 	// maxJournalBatch caps the records one sync covers, so the first callers of a huge burst
 	// do not wait for all of it to be written.
 	maxJournalBatch = 4096
+	// gatherRounds bounds how often a gathering writer lets other goroutines run before a sync.
+	gatherRounds = 4
 	// maxIndexBatch caps the records one index transaction holds.
 	maxIndexBatch = 20_000
 	// journalQueue is how many appends may wait for the writer before an append blocks.
@@ -102,8 +105,11 @@ type journalConfig struct {
 	seqPrefix string
 	// onIndex, when set, runs inside every index transaction after the data records are put:
 	// counters, cursors, retention.
-	onIndex     func(tx *bolt.Tx, recs []jrec) error
-	recent      int   // how many newest durable data records to keep in memory (0: none)
+	onIndex func(tx *bolt.Tx, recs []jrec) error
+	recent  int // how many newest durable data records to keep in memory (0: none)
+	// gather: the writer lets runnable goroutines add their appends before each sync (see
+	// writer); for appends that come one per caller, each holding its caller (history).
+	gather      bool
 	segmentSize int64 // 0: defaultSegmentSize
 }
 
@@ -396,14 +402,31 @@ func (j *journal) writer() {
 		for _, r := range batch {
 			n += len(r.recs)
 		}
-	drain:
-		for n < maxJournalBatch {
-			select {
-			case req := <-j.reqCh:
-				batch = append(batch, req)
-				n += len(req.recs)
-			default:
-				break drain
+		// take adds every append already queued to the batch (up to the cap) and says how many.
+		take := func() int {
+			took := 0
+			for n < maxJournalBatch {
+				select {
+				case req := <-j.reqCh:
+					batch = append(batch, req)
+					n += len(req.recs)
+					took++
+				default:
+					return took
+				}
+			}
+			return took
+		}
+		take()
+		// gather: before the sync, let the goroutines that can run now run first, for as long
+		// as they keep adding appends (a few rounds at most). A sync costs the same for one row as
+		// for many (here a context switch or more besides the disk's flush), and the rows of calls
+		// whose answers are already in would otherwise each wait for a sync of their own. No
+		// timer: when nothing else is runnable, Gosched returns at once and the sync starts.
+		for round := 0; j.cfg.gather && len(batch) > 0 && round < gatherRounds && n < maxJournalBatch; round++ {
+			runtime.Gosched()
+			if take() == 0 {
+				break
 			}
 		}
 		if len(batch) > 0 {

@@ -197,6 +197,7 @@ func (db *DB) openJournals(dir string) error {
 	var err error
 	db.hist, err = openJournal(db.bolt, dir, journalConfig{
 		name: "history", bucket: bucketHistory, seqPrefix: historySeqPrefix, onIndex: indexHistory,
+		gather: true,
 	})
 	if err != nil {
 		return err

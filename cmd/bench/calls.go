@@ -33,6 +33,77 @@ type load struct {
 	max      time.Duration
 	firstErr string
 	cpu      time.Duration // CPU the serving process (console or proxy) used during the load
+	fakeCPU  time.Duration // CPU the fake backend used during the load (0: not measured)
+	genCPU   time.Duration // CPU this process, the load generator, used during the load
+	busy     machineCPU    // the whole machine's CPU during the load
+}
+
+// perCall is d per call of l.
+func (l load) perCall(d time.Duration) time.Duration {
+	if l.calls == 0 {
+		return 0
+	}
+	return d / time.Duration(l.calls)
+}
+
+// cpuLine says what each process spent per call and how busy the machine was: on a saturated
+// machine calls/s follow the sum of the three processes' CPU per call, so a side that makes
+// its callers or its backend work harder is seen here.
+func (l load) cpuLine(serving string) string {
+	s := "    CPU per call: "
+	fake := l.fakeCPU
+	if serving != "" {
+		s += fmt.Sprintf("%s %s, ", serving, us(l.perCall(l.cpu)))
+	} else {
+		fake = l.cpu // the direct load: the serving process is the fake
+	}
+	s += fmt.Sprintf("fake NapCat %s, load generator %s = %s in all;  machine %.0f%% busy",
+		us(l.perCall(fake)), us(l.perCall(l.genCPU)), us(l.allCPUPerCall()), 100*l.busy.fraction())
+	return s
+}
+
+// allCPUPerCall is the CPU every process of the load spent per call: the serving process, the
+// fake when it is another one (fakeCPU is zero for the direct load), the load generator.
+func (l load) allCPUPerCall() time.Duration { return l.perCall(l.cpu + l.fakeCPU + l.genCPU) }
+
+// machineCPU is the machine's CPU time, busy and in all, in USER_HZ ticks (/proc/stat).
+type machineCPU struct{ busy, total int64 }
+
+func (m machineCPU) fraction() float64 {
+	if m.total == 0 {
+		return 0
+	}
+	return float64(m.busy) / float64(m.total)
+}
+
+func (m machineCPU) minus(o machineCPU) machineCPU {
+	return machineCPU{busy: m.busy - o.busy, total: m.total - o.total}
+}
+
+// readMachineCPU reads the "cpu" line of /proc/stat (zero where there is none): idle and
+// iowait are not busy, everything else is.
+func readMachineCPU() machineCPU {
+	b, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return machineCPU{}
+	}
+	line, _, _ := strings.Cut(string(b), "\n")
+	f := strings.Fields(line)
+	if len(f) < 6 || f[0] != "cpu" {
+		return machineCPU{}
+	}
+	var m machineCPU
+	for i, v := range f[1:] {
+		n, _ := strconv.ParseInt(v, 10, 64)
+		if i >= 8 { // guest time is counted in user already
+			break
+		}
+		m.total += n
+		if i != 3 && i != 4 { // idle, iowait
+			m.busy += n
+		}
+	}
+	return m
 }
 
 // cpuPerCall is the serving process's CPU time per call.
@@ -82,14 +153,22 @@ type request struct {
 	body   func(n int64) []byte
 	// cpu reads the CPU time the process serving this request has used (nil: not measured).
 	cpu func() time.Duration
+	// fake reads the CPU time of the fake backend behind the serving process (nil: none — the
+	// request goes to the fake directly — or not measured).
+	fake func() time.Duration
 }
 
 // cpuOf reads r's serving process's CPU time (0 when it is not measured).
-func (r request) cpuOf() time.Duration {
-	if r.cpu == nil {
+func (r request) cpuOf() time.Duration { return readCPU(r.cpu) }
+
+// fakeOf reads the CPU time of r's fake backend (0 when it is not measured).
+func (r request) fakeOf() time.Duration { return readCPU(r.fake) }
+
+func readCPU(f func() time.Duration) time.Duration {
+	if f == nil {
 		return 0
 	}
-	return r.cpu()
+	return f()
 }
 
 // runLoads measures several loads of conc callers, d each, interleaved in `rounds` rounds of
@@ -152,7 +231,7 @@ func runLoads(conc int, d time.Duration, rounds int, names []string, reqs []requ
 			errs := make([]int, conc)
 			firstErr := make([]string, conc)
 			var total atomic.Int64
-			cpu0 := reqs[i].cpuOf()
+			cpu0, fake0, gen0, m0 := reqs[i].cpuOf(), reqs[i].fakeOf(), procCPU(os.Getpid()), readMachineCPU()
 			start := time.Now()
 			deadline := start.Add(slice)
 			for c := range conc {
@@ -177,6 +256,11 @@ func runLoads(conc int, d time.Duration, rounds int, names []string, reqs []requ
 			wg.Wait()
 			res[i].elapsed += time.Since(start)
 			res[i].cpu += reqs[i].cpuOf() - cpu0
+			res[i].fakeCPU += reqs[i].fakeOf() - fake0
+			res[i].genCPU += procCPU(os.Getpid()) - gen0
+			m := readMachineCPU().minus(m0)
+			res[i].busy.busy += m.busy
+			res[i].busy.total += m.total
 			for c := range conc {
 				lats[i] = append(lats[i], perCaller[c]...)
 				res[i].errors += errs[c]
@@ -245,24 +329,38 @@ func benchCalls(c config, tmp string) (int, error) {
 	defer bare.stop()
 	hdr := func(tok string) http.Header { return http.Header{"Authorization": {"Bearer " + tok}} }
 	direct := request{url: fakeURL + "/send_group_msg", header: hdr(benchBackendToken), body: oneBotSend, cpu: backend.cpu}
-	proxy := request{url: "http://" + bare.addrs[0] + "/send_group_msg", body: oneBotSend, cpu: bare.cpu}
-	ours := request{url: "http://" + console.addrs[0] + "/send_group_msg", header: hdr(benchOurToken), body: oneBotSend, cpu: console.cpu}
-	ucbi := request{url: "http://" + console.addrs[0] + "/", header: hdr(benchOurToken), body: ucbiSend, cpu: console.cpu}
+	// The bare proxy gets the same request as the console, token header included (it replaces
+	// it with the backend's): both sides cost the load generator the same to call.
+	proxy := request{url: "http://" + bare.addrs[0] + "/send_group_msg", header: hdr(benchOurToken), body: oneBotSend, cpu: bare.cpu, fake: backend.cpu}
+	ours := request{url: "http://" + console.addrs[0] + "/send_group_msg", header: hdr(benchOurToken), body: oneBotSend, cpu: console.cpu, fake: backend.cpu}
+	ucbi := request{url: "http://" + console.addrs[0] + "/", header: hdr(benchOurToken), body: ucbiSend, cpu: console.cpu, fake: backend.cpu}
+	names := []string{"direct to the fake backend", "bare httputil.ReverseProxy", "console /send_group_msg, history on"}
+	reqs := []request{direct, proxy, ours}
+	// UCBI_BENCH_AB_CONSOLE names another build of the bench: its console (its own process and
+	// store, the same fake) runs as a fourth load in the same rounds, an A/B on a busy machine.
+	var ab *child
+	if exe := os.Getenv("UCBI_BENCH_AB_CONSOLE"); exe != "" && c.only != "console" {
+		if ab, err = startChildOf(exe, "console", []string{"UCBI_BENCH_DATA=" + filepath.Join(tmp, "endpoint-ab"), "UCBI_BENCH_BACKEND=" + fakeURL}); err != nil {
+			return 0, fmt.Errorf("A/B console %s: %w", exe, err)
+		}
+		defer ab.stop()
+		names = append(names, "A/B console ("+filepath.Base(exe)+")")
+		reqs = append(reqs, request{url: "http://" + ab.addrs[0] + "/send_group_msg", header: hdr(benchOurToken), body: oneBotSend, cpu: ab.cpu, fake: backend.cpu})
+	}
 
 	if c.only == "console" { // the console's OneBot route alone, for a profile of its hot path
 		l := runLoads(c.conc, c.duration, 1, []string{"console /send_group_msg, history on"}, []request{ours})[0]
 		fmt.Println(l)
-		fmt.Printf("  console CPU per call: %s\n", us(l.cpuPerCall()))
+		fmt.Println(l.cpuLine("console"))
 		return 0, nil
 	}
 	fmt.Printf("\nOneBot 11 calls: send_group_msg, %d closed-loop keep-alive callers in this process, %s per load in %d alternating rounds, one fake NapCat process; load average %s\n",
 		c.conc, c.duration, c.rounds, loadAvg())
-	ls := runLoads(c.conc, c.duration, c.rounds,
-		[]string{"direct to the fake backend", "bare httputil.ReverseProxy", "console /send_group_msg, history on"},
-		[]request{direct, proxy, ours})
+	ls := runLoads(c.conc, c.duration, c.rounds, names, reqs)
 	ld, lp, lo := ls[0], ls[1], ls[2]
-	for _, l := range ls {
+	for i, l := range ls {
 		fmt.Println(l)
+		fmt.Println(l.cpuLine([]string{"", "proxy", "console", "console"}[i]))
 	}
 
 	misses := 0
@@ -279,15 +377,26 @@ func benchCalls(c config, tmp string) (int, error) {
 		us(lo.cpuPerCall()), us(lp.cpuPerCall()), cpuRatio, targetCPURatio, verdict(okCPU), us(ld.cpuPerCall()))
 	fmt.Printf("  throughput console / bare proxy: %.2f× calls/s (target ≥ %.2f×) %s\n", ratio, targetRatio, verdict(okRatio))
 	fmt.Printf("  p99 added over the bare proxy: %s (target ≤ %s) %s;  p50 added: %s\n", signed(added), us(targetAddedP99), verdict(okAdded), signed(lo.p50-lp.p50))
-	fmt.Printf("  for reference: console / direct %.2f×, bare proxy / direct %.2f× calls/s\n", lo.rate()/ld.rate(), lp.rate()/ld.rate())
+	fmt.Printf("  for reference: console / direct %.2f×, bare proxy / direct %.2f× calls/s;  CPU of all processes per call: console %s, bare proxy %s = %.2f×\n",
+		lo.rate()/ld.rate(), lp.rate()/ld.rate(), us(lo.allCPUPerCall()), us(lp.allCPUPerCall()), float64(lo.allCPUPerCall())/float64(max(lp.allCPUPerCall(), 1)))
+	if ab != nil {
+		la := ls[3]
+		fmt.Printf("  A/B, this console / the other build's: %.2f× calls/s, CPU per call %s vs %s (%.2f×), all processes %s vs %s, p50 %s vs %s, p99 %s vs %s\n",
+			lo.rate()/la.rate(), us(lo.cpuPerCall()), us(la.cpuPerCall()), float64(lo.cpuPerCall())/float64(max(la.cpuPerCall(), 1)),
+			us(lo.allCPUPerCall()), us(la.allCPUPerCall()), us(lo.p50), us(la.p50), us(lo.p99), us(la.p99))
+		if la.errors > 0 {
+			return misses, fmt.Errorf("%d calls of %q failed, the first with: %s", la.errors, la.name, la.firstErr)
+		}
+	}
 
 	fmt.Printf("\nUCBI calls: POST / send_group_message vs the fake's send_group_msg called directly; load average %s\n", loadAvg())
 	ls = runLoads(c.conc, c.duration, c.rounds,
 		[]string{"direct to the fake backend", "console POST /, history on"},
 		[]request{direct, ucbi})
 	ld2, lu := ls[0], ls[1]
-	for _, l := range ls {
+	for i, l := range ls {
 		fmt.Println(l)
+		fmt.Println(l.cpuLine([]string{"", "console"}[i]))
 	}
 	fmt.Printf("  ratio console UCBI / direct: %.2f× calls/s; p99 added: %s; console CPU per call %s\n", lu.rate()/ld2.rate(), signed(lu.p99-ld2.p99), us(lu.cpuPerCall()))
 

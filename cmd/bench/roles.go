@@ -108,7 +108,13 @@ func roleConsole() error {
 	waitStdin()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	return srv.Shutdown(ctx)
+	err = srv.Shutdown(ctx)
+	// How full the group commits were: each sync costs the same for one row as for many.
+	if rows, cerr := db.HistoryCount(); cerr == nil && db.HistoryCommits() > 0 {
+		syncs := db.HistoryCommits()
+		fmt.Fprintf(os.Stderr, "  (console process: %d history rows in %d journal syncs, %.1f rows per sync)\n", rows, syncs, float64(rows)/float64(syncs))
+	}
+	return err
 }
 
 // startProfile starts a CPU profile into $UCBI_BENCH_CPUPROFILE when it is set; stop ends it.
@@ -171,6 +177,12 @@ func startChild(role string, env []string) (*child, error) {
 	if err != nil {
 		return nil, err
 	}
+	return startChildOf(exe, role, env)
+}
+
+// startChildOf is startChild with another build of the bench (an A/B run against an older
+// console, see benchCalls).
+func startChildOf(exe, role string, env []string) (*child, error) {
 	cmd := exec.Command(exe)
 	cmd.Env = append(append(os.Environ(), roleEnv+"="+role), env...)
 	cmd.Stderr = os.Stderr
@@ -244,8 +256,12 @@ func (c *child) answer(line string, timeout time.Duration) ([]string, error) {
 
 // cpu is the CPU time (user + system) the child has used so far, from /proc (0 where there is
 // no /proc).
-func (c *child) cpu() time.Duration {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", c.cmd.Process.Pid))
+func (c *child) cpu() time.Duration { return procCPU(c.cmd.Process.Pid) }
+
+// procCPU is the CPU time (user + system) process pid has used so far, from /proc/PID/stat (0
+// where there is no /proc).
+func procCPU(pid int) time.Duration {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
 	if err != nil {
 		return 0
 	}

@@ -12,7 +12,7 @@ import (
 // {status, retcode, data, message, wording, echo}. A rule broken by the caller is a top-level
 // failure (HTTP 200, as OneBot clients expect for bad parameters).
 func (s *Server) serveArk(w http.ResponseWriter, r *http.Request) {
-	st := state(r)
+	st := state(w)
 	st.log.Action = "ArkSharePeer"
 	source := r.PathValue("source")
 	if source != "" && !validName(source) {

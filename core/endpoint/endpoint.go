@@ -85,9 +85,11 @@ type CallLog struct {
 }
 
 // String renders the log line `serve` prints.
-func (c CallLog) String() string {
-	// Built by hand: `serve` writes one per call, on the hot path.
-	b := make([]byte, 0, 160)
+func (c CallLog) String() string { return string(c.appendTo(make([]byte, 0, 160))) }
+
+// appendTo appends the log line to b. Built by hand: `serve` writes one per call, on the hot
+// path.
+func (c CallLog) appendTo(b []byte) []byte {
 	b = c.Time.AppendFormat(b, time.RFC3339)
 	b = append(b, ' ')
 	b = append(b, c.Origin...)
@@ -108,7 +110,7 @@ func (c CallLog) String() string {
 	if c.Error != "" {
 		b = append(append(b, " error="...), c.Error...)
 	}
-	return string(b)
+	return b
 }
 
 // Server is the endpoint. Build it with New, then Start it or mount Handler.

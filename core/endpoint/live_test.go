@@ -208,3 +208,19 @@ func (l *live) onCalls() []endpoint.CallLog {
 	defer l.told.mu.Unlock()
 	return append([]endpoint.CallLog(nil), l.told.calls...)
 }
+
+// waitUntil polls cond until it holds (at most 10 s, else the test fails): a call's log line and
+// its OnCall come after its reply has left, so a caller can read them only once they are there.
+func waitUntil(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("still waiting after 10 s for %s", what)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// lines is how many whole lines the buffer holds.
+func lines(b *testkit.LockedBuffer) int { return strings.Count(b.String(), "\n") }

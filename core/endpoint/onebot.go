@@ -14,7 +14,7 @@ import (
 // backend's reply comes back as the bot expects it. foo_async is answered "async" at once and
 // runs foo in the background (its row is written when it ends).
 func (s *Server) serveOneBot(w http.ResponseWriter, r *http.Request) {
-	st := state(r)
+	st := state(w)
 	source, action := r.PathValue("source"), r.PathValue("action")
 	if !validName(action) || (source != "" && !validName(source)) {
 		s.noRoute(w, r)

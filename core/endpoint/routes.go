@@ -2,7 +2,6 @@ package endpoint
 
 import (
 	"bufio"
-	"context"
 	"crypto/subtle"
 	"encoding/json"
 	"errors"
@@ -12,6 +11,7 @@ import (
 	"net/http"
 	"path"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -55,21 +55,20 @@ type door struct {
 	public  bool
 }
 
-// callState collects what one call did, for its log line. The handler finds it in the
-// request's context.
+// callState collects what one call did, for its log line. The handlers find it through the
+// ResponseWriter the log layer hands down (state): no request copy with a context value.
 type callState struct {
 	log  CallLog
 	door door
 }
 
-type stateKey struct{}
-
-func state(r *http.Request) *callState {
-	st, _ := r.Context().Value(stateKey{}).(*callState)
-	if st == nil {
-		st = &callState{}
+// state is the call's state, kept by the log layer's writer (a fresh one, unused, if w is not
+// that writer: a handler called from elsewhere).
+func state(w http.ResponseWriter) *callState {
+	if sw, ok := w.(*statusWriter); ok {
+		return &sw.st
 	}
-	return st
+	return &callState{}
 }
 
 // routes builds the mux: the endpoint's own routes and the mounts.
@@ -141,8 +140,9 @@ func (s *Server) noRoute(w http.ResponseWriter, r *http.Request) {
 // them elsewhere: a path cannot reach another route by ../), and writes the call's log line.
 func (s *Server) logged(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		st := &callState{log: CallLog{Time: time.Now(), Method: r.Method, Path: r.URL.Path, Origin: core.OriginOneBot}}
-		rw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
+		rw := &statusWriter{ResponseWriter: w, status: http.StatusOK,
+			st: callState{log: CallLog{Time: time.Now(), Method: r.Method, Path: r.URL.Path, Origin: core.OriginOneBot}}}
+		st := &rw.st
 		defer func() {
 			if v := recover(); v != nil {
 				st.log.Outcome, st.log.Error = core.OutcomeError, fmt.Sprintf("internal error: %v", v)
@@ -152,7 +152,6 @@ func (s *Server) logged(next http.Handler) http.Handler {
 			}
 			s.logCall(w, rw, st)
 		}()
-		r = r.WithContext(context.WithValue(r.Context(), stateKey{}, st))
 		if p := r.URL.Path; p == "" || p[0] != '/' || (path.Clean(p) != p && path.Clean(p)+"/" != p) {
 			s.noRoute(rw, r)
 			return
@@ -179,7 +178,8 @@ func (s *Server) logCall(w http.ResponseWriter, rw *statusWriter, st *callState)
 		f.Flush()
 	}
 	if s.opts.Log != nil {
-		fmt.Fprintln(s.opts.Log, st.log.String())
+		var buf [192]byte
+		_, _ = s.opts.Log.Write(append(st.log.appendTo(buf[:0]), '\n')) // one Write: one whole line
 	}
 	if s.opts.OnCall != nil {
 		s.opts.OnCall(st.log)
@@ -191,14 +191,14 @@ func (s *Server) logCall(w http.ResponseWriter, rw *statusWriter, st *callState)
 // stranger must not be able to fill the history).
 func (s *Server) chain(d door, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		st := state(r)
+		st := state(w)
 		st.door, st.log.Origin = d, d.origin
 		if s.cors(w, r) {
 			return
 		}
 		if d.methods != nil && !slices.Contains(d.methods, r.Method) {
 			w.Header().Set("Allow", strings.Join(d.methods, ", "))
-			s.fail(w, r, core.Errorf(core.CodeMethodNotAllowed, "%s takes %s, not %s", s.routeName(r), strings.Join(d.methods, " or "), r.Method), nil)
+			s.fail(w, r, core.Errorf(core.CodeMethodNotAllowed, "%s takes %s, not %s", routeName(d), strings.Join(d.methods, " or "), r.Method), nil)
 			return
 		}
 		if !d.public {
@@ -224,9 +224,9 @@ func (s *Server) chain(d door, next http.Handler) http.Handler {
 	})
 }
 
-// routeName names the route for a 405's message.
-func (s *Server) routeName(r *http.Request) string {
-	switch state(r).door.format {
+// routeName names a door's route for a 405's message.
+func routeName(d door) string {
+	switch d.format {
 	case formatUCBI:
 		return "the UCBI API"
 	case formatSeed:
@@ -241,7 +241,7 @@ func tooLarge() *core.Error {
 
 // fail answers a failure in the door's format and notes it for the log line.
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, e *core.Error, echo json.RawMessage) {
-	st := state(r)
+	st := state(w)
 	st.log.Outcome, st.log.Error = core.OutcomeError, e.Code
 	status, body := st.door.format.failure(e, echo)
 	writeReply(w, status, body)
@@ -263,12 +263,22 @@ func readBody(r *http.Request) ([]byte, *core.Error) {
 	return body, nil
 }
 
-// writeReply is the one writer of a reply: a JSON body with its status.
+// writeReply is the one writer of a reply: a JSON body with its status. Its length is said
+// up front: the log layer flushes the reply before the handler returns, and without a length
+// net/http would then send it chunked — a second write on the socket for the final chunk, and
+// more work for every caller's HTTP client.
 func writeReply(w http.ResponseWriter, status int, body []byte) {
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	h := w.Header()
+	h["Content-Type"] = jsonContentType
+	if status >= 200 && status != http.StatusNoContent && status != http.StatusNotModified { // statuses with a body
+		h["Content-Length"] = []string{strconv.Itoa(len(body))}
+	}
 	w.WriteHeader(status)
 	_, _ = w.Write(body)
 }
+
+// jsonContentType is every reply's Content-Type (shared: net/http only reads it).
+var jsonContentType = []string{"application/json; charset=utf-8"}
 
 // marshal encodes a reply value: <, > and & as they are, no trailing newline.
 func marshal(v any) []byte {
@@ -351,6 +361,7 @@ type statusWriter struct {
 	http.ResponseWriter
 	status int
 	wrote  bool
+	st     callState // the call's, for its log line (state)
 }
 
 func (w *statusWriter) WriteHeader(code int) {

@@ -161,6 +161,9 @@ func TestTokensNeverShown(t *testing.T) {
 	if masked == 0 {
 		t.Errorf("the call that carried the token in its body should be in history, masked")
 	}
+	waitUntil(t, "a log line and an OnCall per call", func() bool {
+		return lines(l.logs) >= len(answers) && len(l.onCalls()) >= len(answers)
+	})
 	check("the log", l.logs.String())
 	for _, c := range l.onCalls() {
 		check("OnCall", fmt.Sprintf("%+v", c))

@@ -8,7 +8,7 @@ import (
 
 // serveUCBI answers POST {root}: one UCBI request, run by the dispatcher.
 func (s *Server) serveUCBI(w http.ResponseWriter, r *http.Request) {
-	st := state(r)
+	st := state(w)
 	body, berr := readBody(r)
 	if berr != nil {
 		s.fail(w, r, berr, nil)

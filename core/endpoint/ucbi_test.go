@@ -1,7 +1,6 @@
 package endpoint_test
 
 import (
-	"bytes"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -14,6 +13,7 @@ import (
 	"ucbi-console/core/endpoint"
 	"ucbi-console/core/onebot"
 	"ucbi-console/core/onebot/onebottest"
+	"ucbi-console/internal/testkit"
 	"ucbi-console/store"
 )
 
@@ -27,7 +27,7 @@ type rig struct {
 	ts    *httptest.Server
 	fake  *onebottest.Server
 	token string
-	logs  *bytes.Buffer
+	logs  *testkit.LockedBuffer
 }
 
 func newRig(t *testing.T, token string, extra ...core.Source) *rig {
@@ -47,7 +47,7 @@ func newRig(t *testing.T, token string, extra ...core.Source) *rig {
 			t.Fatal(err)
 		}
 	}
-	logs := &bytes.Buffer{}
+	logs := &testkit.LockedBuffer{}
 	srv, err := endpoint.New(cli.NewDispatcher(db), endpoint.Options{Listen: "127.0.0.1:0", Token: token, Log: logs})
 	if err != nil {
 		t.Fatal(err)
@@ -234,6 +234,7 @@ func TestUCBIHTTPLevelErrors(t *testing.T) {
 	if s, b, _ := r.do("POST", "/?access_token=our-token-abcdef", ok); s != 200 {
 		t.Errorf("access_token: %d %s", s, b)
 	}
+	waitUntil(t, "a log line per call", func() bool { return lines(r.logs) >= 8 })
 	// the log line never holds a token (ours in the query, nor the backend's)
 	if strings.Contains(r.logs.String(), "our-token-abcdef") || strings.Contains(r.logs.String(), backendToken) {
 		t.Fatalf("token in the log: %s", r.logs.String())

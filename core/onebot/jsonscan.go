@@ -53,11 +53,17 @@ func eachField(b []byte, fn func(key []byte, escaped bool, value []byte)) bool {
 	}
 }
 
-// fieldKey is a field's key as a string, its escapes decoded.
+// fieldKey is a field's key as a string, its escapes decoded. Small enough to be inlined: a
+// caller that only compares the key (a switch) then converts it on the stack, without an
+// allocation per field.
 func fieldKey(raw []byte, escaped bool) string {
-	if !escaped {
-		return string(raw)
+	if escaped {
+		return unescapedKey(raw)
 	}
+	return string(raw)
+}
+
+func unescapedKey(raw []byte) string {
 	var s string
 	quoted := make([]byte, 0, len(raw)+2)
 	quoted = append(append(append(quoted, '"'), raw...), '"')
