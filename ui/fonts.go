@@ -17,13 +17,19 @@ package ui
 //   - A theme's Font() may return any single-face TTF/OTF (go-text's ParseTTF); a .ttc
 //     collection (wqy-microhei.ttc, NotoSansCJK-Regular.ttc) is refused as it is.
 //
-// So setupFonts measures whether Han text gets real glyphs (a Han character is one em wide;
-// the stand-in box is narrower). When it does, the theme keeps Fyne's fonts (Latin stays in
-// Noto Sans). When it does not, it finds a CJK font on disk (fc-list, else a scan of the usual
-// font directories), pulls one face out of the collection (opentype tables → WriteTTF) and
-// makes the theme return it for text — the same path for the real window and for
-// `make screenshots`. UCBI_CJK_FONT=/path/to/font.ttf forces a font. When no CJK font exists
-// at all, a banner says which package to install.
+// So setupFonts first asks fontscan's index of system fonts (the one Fyne's fallback reads, a
+// small file in the user cache directory) whether some font covers Han text: that loads no
+// font, and a CJK font costs ~20 MB of Go heap and ~0.25 s of parsing once loaded (go-text
+// copies its tables and parses every glyph), which an English window whose first screen has
+// no Han text need not pay at start — Fyne loads the font itself at the first Han character.
+// Where the index is not used by Fyne (case 1 or 2 above, or the index says no), it measures
+// whether Han text gets real glyphs (a Han character is one em wide; the stand-in box is
+// narrower). When it does, the theme keeps Fyne's fonts (Latin stays in Noto Sans). When it
+// does not, it finds a CJK font on disk (fc-list, else a scan of the usual font directories),
+// pulls one face out of the collection (opentype tables → WriteTTF) and makes the theme
+// return it for text — the same path for the real window and for `make screenshots`.
+// UCBI_CJK_FONT=/path/to/font.ttf forces a font. When no CJK font exists at all, a banner says
+// which package to install.
 
 import (
 	"bytes"
@@ -48,6 +54,7 @@ import (
 
 	"github.com/go-text/typesetting/font"
 	ot "github.com/go-text/typesetting/font/opentype"
+	"github.com/go-text/typesetting/fontscan"
 )
 
 // fontWarning is shown in English on purpose: without a CJK font a Chinese banner would be
@@ -71,9 +78,45 @@ func hanRenders() bool {
 	return w >= 0.93*size*float32(len([]rune(hanProbe)))
 }
 
+// systemFontsCoverHan reports whether Fyne's system-font fallback will find a font for every
+// rune of hanProbe, from fontscan's index alone (no font is loaded). It reads the same index,
+// through the same once-only scan, that Fyne's painter reads at its first text, so the scan is
+// not done twice. False when Fyne does not use system fonts in this build or the index cannot
+// be kept: then only measuring tells.
+func systemFontsCoverHan() bool {
+	if !fyneUsesSystemFonts {
+		return false
+	}
+	// fontscan keeps its index in os.UserCacheDir(); without one Fyne gives the fallback up.
+	if _, err := os.UserCacheDir(); err != nil {
+		return false
+	}
+	fps, err := fontscan.SystemFonts(quietLogger{}, "")
+	if err != nil {
+		return false
+	}
+	for _, r := range hanProbe {
+		covered := false
+		for i := range fps {
+			if fps[i].Runes.Contains(r) {
+				covered = true
+				break
+			}
+		}
+		if !covered {
+			return false
+		}
+	}
+	return true
+}
+
+// quietLogger drops fontscan's warnings about unreadable font files, as Fyne's painter does.
+type quietLogger struct{}
+
+func (quietLogger) Printf(string, ...any) {}
+
 // setupFonts decides whether th must carry a CJK font, and sets it (see the comment above).
-// It runs once at start-up, on the UI goroutine before the window shows: the measurement
-// loads the system font index Fyne would load at the first Chinese label anyway.
+// It runs once at start-up, on the UI goroutine before the window shows.
 func setupFonts(a fyne.App, th *appTheme) fontReport {
 	if p := os.Getenv("UCBI_CJK_FONT"); p != "" {
 		if err := th.loadCJK(p); err == nil {
@@ -81,6 +124,9 @@ func setupFonts(a fyne.App, th *appTheme) fontReport {
 		} else {
 			fyne.LogError("UCBI_CJK_FONT", err)
 		}
+	}
+	if systemFontsCoverHan() {
+		return fontReport{fallback: true}
 	}
 	a.Settings().SetTheme(th.copy())
 	if hanRenders() {

@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"runtime/debug"
 	"runtime/pprof"
 	"strconv"
 	"strings"
@@ -68,6 +69,13 @@ func main() {
 		runtime.ReadMemStats(&ms)
 		fmt.Fprintf(os.Stderr, "appprofile: Go heap in use %d MiB, Go runtime total (Sys) %d MiB; %s\n",
 			ms.HeapInuse>>20, ms.Sys>>20, rss())
+		// The heap profile below is of the live heap: what a collection keeps, not the garbage
+		// the last cycle left; and what the process holds once that garbage is given back.
+		runtime.GC()
+		runtime.ReadMemStats(&ms)
+		fmt.Fprintf(os.Stderr, "appprofile: after a GC: Go heap live %d MiB, in use %d MiB\n", ms.HeapAlloc>>20, ms.HeapInuse>>20)
+		debug.FreeOSMemory()
+		fmt.Fprintf(os.Stderr, "appprofile: after FreeOSMemory: %s\n", rss())
 		if h, err := os.Create(out + ".heap"); err == nil {
 			_ = pprof.WriteHeapProfile(h)
 			h.Close()
