@@ -475,13 +475,17 @@ func (in *Intake) setLive(src core.Source, up bool, reason string) {
 		in.liveMu.Unlock()
 		return
 	}
-	in.live[src.ID] = linkState{up: up, since: now, reason: reason}
 	in.liveMu.Unlock()
 
+	// The meta event is queued before the state is published, so whoever sees the source up
+	// (and then sends it events) finds the up event stored ahead of theirs.
 	ev := metaEvent(src, up, reason, now)
 	if _, err := in.enqueue(context.Background(), ev); err != nil {
 		in.logger.Info("link state not stored", "source", src.ID, "up", up, "reason", reason, "error", err.Error())
 	}
+	in.liveMu.Lock()
+	in.live[src.ID] = linkState{up: up, since: now, reason: reason}
+	in.liveMu.Unlock()
 	in.logger.Info("event link state", "source", src.ID, "up", up, "reason", reason)
 }
 
