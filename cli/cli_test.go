@@ -96,7 +96,7 @@ func TestDataDirInUse(t *testing.T) {
 	}
 	defer env.Close()
 	code, _, errs := run(t, data, "source", "list")
-	if code != 1 || !strings.Contains(errs, "data dir in use by another ucbi-console") {
+	if code != 1 || !strings.Contains(errs, "is in use by another ucbi-console") {
 		t.Fatalf("second instance: %d %q", code, errs)
 	}
 	if fi, err := os.Stat(filepath.Join(data, "ucbi-console.db")); err != nil || fi.Mode().Perm() != 0o600 {

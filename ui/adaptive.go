@@ -45,7 +45,7 @@ func (a *adaptivePanes) content() fyne.CanvasObject { return a.host }
 
 // Layout puts the panes in the splits or the tabs for this width, then lays that out.
 func (a *adaptivePanes) Layout(_ []fyne.CanvasObject, size fyne.Size) {
-	if wide := size.Width >= a.wideFrom; wide != a.wide || len(a.host.Objects) == 0 {
+	if wide := size.Width >= a.wideFrom; wide != a.wide { // built narrow: host starts with the tabs
 		a.wide = wide
 		var in fyne.CanvasObject = a.tabs
 		if wide {
