@@ -45,7 +45,7 @@ func runGUI(env *cli.Env) error {
 	runtime := ui.ServerRuntime(rt)
 	a := app.NewWithID("io.github.ucbi.console")
 	a.SetIcon(fyne.NewStaticResource("icon.png", assets.IconPNG))
-	a.Lifecycle().SetOnStarted(func() { go releaseStartupGarbage(30 * time.Second) })
+	go releaseIdleGarbage()
 	w := ui.Create(a, ui.Deps{
 		Store:            env.DB,
 		Dispatcher:       env.Dispatcher,
@@ -60,13 +60,15 @@ func runGUI(env *cli.Env) error {
 	return nil
 }
 
-// releaseStartupGarbage gives the start-up's garbage back to the OS once the app is idle.
-// Building the first screen parses fonts (Fyne's, for every text style) and allocates about
-// twice what stays live; the collector would keep that much heap mapped until the background
-// scavenger slowly returns it (~10 MB of resident memory for minutes). Idle means that less than
-// 1 MiB was allocated in the last half second (the first frame is painted and nothing is
-// loading); it gives up after limit. It runs once: later growth is the runtime's to manage.
-func releaseStartupGarbage(limit time.Duration) {
+// releaseIdleGarbage gives the heap's garbage back to the OS each time the app turns idle after
+// a burst of work. Building a screen allocates several times what stays live (the first one
+// parses Fyne's fonts for every text style: ~40 MB allocated for ~18 MB kept); the collector
+// keeps that much heap mapped, and the background scavenger returns it only over minutes, so
+// an app that sits open would hold ~10–40 MB of garbage. Here: when at least 8 MiB were
+// allocated since the last release and less than 1 MiB in the last second (nothing painting or
+// loading), one debug.FreeOSMemory (a collection, ~10–20 ms of CPU). A steady flood is never
+// idle and is left to the runtime; so is a quiet app. It never returns.
+func releaseIdleGarbage() {
 	sample := []metrics.Sample{{Name: "/gc/heap/allocs:bytes"}}
 	read := func() uint64 {
 		metrics.Read(sample)
@@ -75,14 +77,14 @@ func releaseStartupGarbage(limit time.Duration) {
 		}
 		return sample[0].Value.Uint64()
 	}
-	deadline := time.Now().Add(limit)
-	last := read()
-	for time.Now().Before(deadline) {
-		time.Sleep(500 * time.Millisecond)
+	released, last := uint64(0), read()
+	for {
+		time.Sleep(time.Second)
 		now := read()
-		if now-last < 1<<20 {
+		if now-released >= 8<<20 && now-last < 1<<20 {
 			debug.FreeOSMemory()
-			return
+			now = read()
+			released = now
 		}
 		last = now
 	}

@@ -69,3 +69,16 @@ func TestSetupFontsReportsFallbackOrFont(t *testing.T) {
 	}
 	t.Logf("font report: %+v", rep)
 }
+
+// The index check that spares the start-up from loading the CJK font must agree with Fyne:
+// when the index says Han text is covered, Fyne's fallback really draws Han glyphs.
+func TestSystemFontsCoverHanAgreesWithFallback(t *testing.T) {
+	if !systemFontsCoverHan() {
+		t.Skip("no system font covers Han text here (or Fyne does not use system fonts in this build)")
+	}
+	a := test.NewApp()
+	a.Settings().SetTheme(&appTheme{mode: themeLight})
+	if !hanRenders() {
+		t.Error("the font index says Han text is covered, but Fyne's fallback draws boxes")
+	}
+}
