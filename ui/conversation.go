@@ -297,27 +297,64 @@ func (s *conversationsScreen) dropOld() {
 	}
 }
 
-// appendLines adds new lines at the bottom of the open chat without drawing it all again
-// (a busy group sends batches ten times a second); out of order or too many, it is redrawn.
+// appendLines adds new lines at the bottom of the open chat without drawing it all again (a
+// busy group sends batches several times a second). Followed at the bottom, the chat is a
+// window of about chatKeep lines: the oldest leave the view and memory as new ones come (Load
+// older reads them again), rather than the whole chat being redrawn. Out of order, or grown
+// too long while the operator reads further up, it is redrawn.
 func (s *conversationsScreen) appendLines(fresh []chatMsg) {
 	last := time.Time{}
 	if n := len(s.lines); n > 0 {
 		last = s.lines[n-1].at
 	}
-	if fresh[0].at.Before(last) || len(s.lines)+len(fresh) > chatKeep+len(s.hist)+chatKeep/2 {
+	if fresh[0].at.Before(last) || len(s.lines)+len(fresh) > 4*chatKeep+len(s.hist) {
 		s.showChat(true)
 		return
 	}
 	atBottom := s.scroll.Offset.Y+s.scroll.Size().Height >= s.chat.MinSize().Height-40
 	se := s.chatSegEnv(s.open)
+	objs := s.chat.Objects
 	for i := range fresh {
 		s.lines = append(s.lines, fresh[i])
-		s.chat.Add(newChatBubble(s, &s.lines[len(s.lines)-1], se))
+		objs = append(objs, newChatBubble(s, &s.lines[len(s.lines)-1], se))
 	}
+	if drop := len(s.lines) - chatKeep; atBottom && drop >= chatKeep/4 {
+		objs = s.dropTopLines(objs, drop)
+	}
+	s.chat.Objects = objs
+	s.chat.Refresh()
 	if atBottom {
+		s.scroll.Refresh() // the content's new height, for ScrollToBottom to reach it
 		s.scroll.ScrollToBottom()
 	}
 	s.reply.refreshTarget()
+}
+
+// dropTopLines removes the open chat's first drop lines from the view (objs: the chat's
+// objects, the Load older button first) and their events from memory; Load older goes on from
+// the first line kept.
+func (s *conversationsScreen) dropTopLines(objs []fyne.CanvasObject, drop int) []fyne.CanvasObject {
+	if r := s.reply.target; r != nil {
+		for i := range drop {
+			if &s.lines[i] == r {
+				return objs // the reply answers one of them: keep it in view
+			}
+		}
+	}
+	s.lines = append([]chatMsg(nil), s.lines[drop:]...)
+	objs = append(objs[:1:1], objs[1+drop:]...)
+	for i := range s.lines {
+		if s.lines[i].ev == nil {
+			continue
+		}
+		c, from := s.open, s.lines[i].ev.ID
+		cut := sort.Search(len(c.msgs), func(j int) bool { return c.msgs[j].ev.ID >= from })
+		c.msgs = append([]chatMsg(nil), c.msgs[cut:]...)
+		s.kept -= cut
+		c.oldest = from
+		break
+	}
+	return objs
 }
 
 func (s *conversationsScreen) sortList() {

@@ -251,8 +251,9 @@ func TestConversationsBoundTheMessagesKeptAndReadDroppedOnesAgain(t *testing.T) 
 		}
 	})
 
-	// Opening it reads its messages from the feed again, in order.
-	openConversation(r, s, "group:30000")
+	// Opening it reads its messages from the feed again, in order. (Polled: the rig's wait
+	// would race the source monitor's background checks over this long test.)
+	r.ui(func() { s.openConv(oldest) })
 	r.waitFor("its messages read again", func() bool { return len(s.lines) >= each })
 	r.ui(func() {
 		if len(s.lines) != each {
@@ -265,6 +266,54 @@ func TestConversationsBoundTheMessagesKeptAndReadDroppedOnesAgain(t *testing.T) 
 		}
 		if oldest.dropped {
 			t.Error("still marked dropped after reading its messages again")
+		}
+	})
+}
+
+// A chat followed at the bottom while its group floods stays a window of about chatKeep lines
+// (the oldest leave the view and memory) instead of growing or being redrawn whole.
+func TestOpenChatFollowedLiveKeepsAWindowOfLines(t *testing.T) {
+	feed := newMemEventFeed()
+	feed.Append(msgEvent(testMsg{group: "20001", user: "10002", name: "张三", text: "m0", msgID: "1"}))
+	r := newEventRig(t, rigOptions{screen: "conversations", bot: true, sources: napcatSource()}, feed)
+	s := r.e.screen("conversations").(*conversationsScreen)
+	var c *conversation
+	r.waitFor("the conversation", func() bool {
+		c = s.convs[convKey{source: "napcat", target: "group:20001"}]
+		return c != nil
+	})
+	r.ui(func() { s.openConv(c) })
+	r.waitFor("the chat", func() bool { return len(s.lines) == 1 })
+
+	n := 1
+	for range 3 * chatKeep / 50 { // bursts of 50, as a busy group's batches
+		var burst []core.StoredEvent
+		for range 50 {
+			burst = append(burst, msgEvent(testMsg{group: "20001", user: "10002", name: "张三", text: fmt.Sprintf("m%d", n), msgID: fmt.Sprint(n + 1)}))
+			n++
+		}
+		last := feed.Append(burst...)
+		id := last[len(last)-1].ID
+		r.waitFor("the burst in the chat", func() bool { return s.cursor == id })
+		r.ui(func() {
+			if len(s.lines) > chatKeep+chatKeep/4+50 {
+				t.Fatalf("the chat shows %d lines, want about %d", len(s.lines), chatKeep)
+			}
+			if len(s.chat.Objects) != len(s.lines)+1 {
+				t.Fatalf("%d objects in the chat for %d lines (+ Load older)", len(s.chat.Objects), len(s.lines))
+			}
+		})
+	}
+	r.ui(func() {
+		if got := s.lines[len(s.lines)-1].msg.PlainText(); got != fmt.Sprintf("m%d", n-1) {
+			t.Errorf("the last line is %q, want m%d", got, n-1)
+		}
+		first := s.lines[0].ev.ID
+		if c.oldest != first || c.msgs[0].ev.ID != first {
+			t.Errorf("oldest %d, first kept message %d, first line %d: Load older must go on from the first line", c.oldest, c.msgs[0].ev.ID, first)
+		}
+		if len(s.lines) >= n {
+			t.Errorf("no line left the view: %d lines for %d messages", len(s.lines), n)
 		}
 	})
 }

@@ -104,6 +104,9 @@ func newRig(t *testing.T, o rigOptions) *rig {
 	}
 	r.ui(func() { r.w.Resize(o.size) })
 	t.Cleanup(func() {
+		// The source monitor's ticker must not start background work while idle waits for it
+		// (a long test outlives its interval: a race and "WaitGroup is reused" otherwise).
+		r.e.mon.close()
 		r.idle()
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		r.e.ep.stopNow(ctx)
