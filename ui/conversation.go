@@ -28,6 +28,9 @@ const (
 	// unread count) and read them again from the store when opened. A flood over hundreds of
 	// groups and friends would otherwise keep chatKeep messages for each.
 	convKeepTotal = 1000
+	// convNames bounds a conversation's sender names (for @-mentions): a big group's members
+	// over a long flood would otherwise all stay named in every group they spoke in.
+	convNames = 500
 )
 
 // convKey names a conversation: the source and the target ("group:123", "private:10001").
@@ -216,6 +219,9 @@ func (s *conversationsScreen) add(it *inboxItem, live bool) *conversation {
 		c.ctx = *ev.Event.Context
 	}
 	if m.SenderID != "" {
+		if len(c.names) >= convNames {
+			clear(c.names) // the senders of the lines to come are named again as they speak
+		}
 		c.names[string(m.SenderID)] = senderName(m)
 	}
 	c.last = senderName(m) + ": " + oneLine(m.Message.PlainText())
@@ -293,6 +299,7 @@ func (s *conversationsScreen) dropOld() {
 		s.kept -= len(c.msgs)
 		c.oldest = c.msgs[len(c.msgs)-1].ev.ID + 1
 		c.msgs = nil
+		clear(c.names) // named again from the messages read when it is opened
 		c.dropped = true
 	}
 }
@@ -571,6 +578,9 @@ func (s *conversationsScreen) readOlder(scrollTop bool) {
 				it := &r.items[i]
 				if it.msg != nil {
 					older = append(older, chatMsg{ev: &it.ev, data: *it.msg, msg: it.msg.Message, at: eventTime(&it.ev)})
+					if id := string(it.msg.SenderID); id != "" && c.names[id] == "" && len(c.names) < convNames {
+						c.names[id] = senderName(*it.msg)
+					}
 				}
 			}
 			if len(older) == 0 && c.oldest == 0 {

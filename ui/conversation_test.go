@@ -267,6 +267,9 @@ func TestConversationsBoundTheMessagesKeptAndReadDroppedOnesAgain(t *testing.T) 
 		if oldest.dropped {
 			t.Error("still marked dropped after reading its messages again")
 		}
+		if oldest.names["100"] != "群友" {
+			t.Errorf("the reopened conversation's senders are not named again: %v", oldest.names)
+		}
 	})
 }
 

@@ -119,6 +119,7 @@ func benchInbox(c config, tmp string) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	beforeParts := rssParts(app.Process.Pid)
 
 	// The flood, paced at inboxRate; the app's RSS is read every second meanwhile.
 	var (
@@ -158,6 +159,7 @@ func benchInbox(c config, tmp string) (int, error) {
 	pushed := float64(n) / end.Sub(start).Seconds()
 	time.Sleep(guiIdleWait) // the app catches up, its heap settles
 	after, err := vmRSS(app.Process.Pid)
+	afterParts := rssParts(app.Process.Pid)
 	close(sampling)
 	<-sampled
 	if err != nil {
@@ -195,6 +197,9 @@ func benchInbox(c config, tmp string) (int, error) {
 		mbDec(idle), warmup, mbDec(before), signedMB(before-idle), n, mbDec(peak), guiIdleWait, mbDec(after))
 	fmt.Printf("  RSS growth over the %d events %s (target ≤ +%s) %s;  from idle with no event %s\n",
 		n, signedMB(growth), mbDec(targetInboxGrowth), count(growth <= targetInboxGrowth), signedMB(after-idle))
+	fmt.Printf("  of the growth: anonymous memory (Go heap, C) %s, mapped files (bbolt's mmap of the store, fonts) %s  [RssAnon %s → %s, RssFile %s → %s]\n",
+		signedMB(afterParts.anon-beforeParts.anon), signedMB(afterParts.file-beforeParts.file),
+		mbDec(beforeParts.anon), mbDec(afterParts.anon), mbDec(beforeParts.file), mbDec(afterParts.file))
 	if probeErr != nil { // an app built before the probe (UCBI_BENCH_APP)
 		fmt.Printf("  UI goroutine delay and list refreshes: not measured (%v)\n", probeErr)
 	} else {
@@ -207,6 +212,32 @@ func benchInbox(c config, tmp string) (int, error) {
 		return misses, fmt.Errorf("the app stored %d events, want at least the %d pushed", stored, n+warmup)
 	}
 	return misses, nil
+}
+
+// rssSplit is a process's resident memory by kind (bytes).
+type rssSplit struct{ anon, file int64 }
+
+// rssParts reads RssAnon and RssFile (+ RssShmem) from /proc/PID/status (zeros where absent).
+func rssParts(pid int) rssSplit {
+	var r rssSplit
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return r
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		f := strings.Fields(line)
+		if len(f) < 2 {
+			continue
+		}
+		kb, _ := strconv.ParseInt(f[1], 10, 64)
+		switch f[0] {
+		case "RssAnon:":
+			r.anon = kb << 10
+		case "RssFile:", "RssShmem:":
+			r.file += kb << 10
+		}
+	}
+	return r
 }
 
 // pushEvents has the fake push n events from gen at inboxRate; each(i), when set, is called
