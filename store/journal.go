@@ -147,7 +147,9 @@ type journal struct {
 	idxErr    error         // a failed index transaction: readers report it
 
 	recentMu sync.Mutex
-	ring     []jrec // newest durable data records, oldest first, at most cfg.recent
+	ring     []jrec // newest durable data records: a circle of cfg.recent slots (allocated on first use)
+	ringHead int    // the oldest record's slot
+	ringLen  int    // how many slots hold records
 
 	commits    atomic.Uint64 // journal syncs (group commits)
 	commitHook func()        // tests: runs before every sync
@@ -539,20 +541,23 @@ func (j *journal) write(buf []byte) error {
 }
 
 // remember keeps the newest durable data records in memory for readers that follow the tail.
+// A circle of fixed size: the oldest slot is overwritten, so memory holds exactly cfg.recent
+// records (a slice trimmed from the front kept up to twice that reachable).
 func (j *journal) remember(recs []jrec) {
 	j.recentMu.Lock()
 	defer j.recentMu.Unlock()
 	for _, r := range recs {
-		if r.kind == kindData {
-			j.ring = append(j.ring, r)
+		if r.kind != kindData {
+			continue
 		}
-	}
-	if over := len(j.ring) - j.cfg.recent; over > 0 {
-		// Drop the oldest in bulk (amortised): copy down only when the slice is twice the size.
-		if len(j.ring) >= 2*j.cfg.recent {
-			j.ring = append(j.ring[:0:0], j.ring[over:]...)
+		if j.ring == nil {
+			j.ring = make([]jrec, j.cfg.recent)
+		}
+		j.ring[(j.ringHead+j.ringLen)%len(j.ring)] = r
+		if j.ringLen < len(j.ring) {
+			j.ringLen++
 		} else {
-			j.ring = j.ring[over:]
+			j.ringHead = (j.ringHead + 1) % len(j.ring)
 		}
 	}
 }
@@ -565,21 +570,25 @@ func (j *journal) recentAfter(after uint64, limit int) (recs []jrec, ok bool) {
 	}
 	j.recentMu.Lock()
 	defer j.recentMu.Unlock()
-	if len(j.ring) == 0 {
+	if j.ringLen == 0 {
 		return nil, after >= j.durable.Load()
 	}
-	first := j.ring[0].seq
+	first := j.ring[j.ringHead].seq
 	if after+1 < first {
 		return nil, false
 	}
 	// Compared as uint64: a huge after would turn negative as an int and panic the slice.
 	off := after + 1 - first
-	if off >= uint64(len(j.ring)) {
+	if off >= uint64(j.ringLen) {
 		return nil, true
 	}
 	i := int(off)
-	end := min(len(j.ring), i+limit)
-	return slices.Clone(j.ring[i:end]), true
+	end := min(j.ringLen, i+limit)
+	recs = make([]jrec, 0, end-i)
+	for k := i; k < end; k++ {
+		recs = append(recs, j.ring[(j.ringHead+k)%len(j.ring)])
+	}
+	return recs, true
 }
 
 // indexer commits durable records into bbolt, as many per transaction as are waiting.

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -368,4 +369,44 @@ func TestKill9LosesNothingAcknowledged(t *testing.T) {
 	}
 	t.Logf("acknowledged before the kill: %d history rows, %d events, %d cursors; after reopen %d rows, %d events",
 		len(got.history), len(got.events), len(got.cursors), n, len(byID))
+}
+
+// The in-memory tail is a circle of fixed size: after it wraps it still answers every seq it
+// holds in order, says "not here" for older ones, and never holds more than its size.
+func TestJournalRecentRingWraps(t *testing.T) {
+	j := &journal{cfg: journalConfig{recent: 4}}
+	var seq uint64
+	for _, batch := range []int{3, 1, 5, 2} { // 11 records in uneven batches
+		var recs []jrec
+		for range batch {
+			seq++
+			recs = append(recs, jrec{kind: kindData, seq: seq, payload: []byte{byte(seq)}})
+		}
+		j.remember(recs)
+	}
+	j.durable.Store(seq)
+	if j.ringLen != 4 || len(j.ring) != 4 {
+		t.Fatalf("ring holds %d of %d slots, want 4 of 4", j.ringLen, len(j.ring))
+	}
+	tests := []struct {
+		after, limit int
+		want         []uint64
+		ok           bool
+	}{
+		{after: 6, limit: 10, ok: false}, // 7 was overwritten
+		{after: 7, limit: 10, want: []uint64{8, 9, 10, 11}, ok: true},
+		{after: 8, limit: 2, want: []uint64{9, 10}, ok: true},
+		{after: 10, limit: 10, want: []uint64{11}, ok: true},
+		{after: 11, limit: 10, ok: true}, // nothing newer
+	}
+	for _, tt := range tests {
+		recs, ok := j.recentAfter(uint64(tt.after), tt.limit)
+		var got []uint64
+		for _, r := range recs {
+			got = append(got, r.seq)
+		}
+		if ok != tt.ok || !slices.Equal(got, tt.want) {
+			t.Errorf("recentAfter(%d, %d) = %v, %v; want %v, %v", tt.after, tt.limit, got, ok, tt.want, tt.ok)
+		}
+	}
 }
