@@ -100,6 +100,11 @@ func DecodeEvent(src core.Source, raw []byte) (*core.StoredEvent, error) {
 	if err != nil {
 		return nil, err
 	}
+	// The encoders grow Data as they append; whoever keeps the event (the store's recent ring,
+	// followers' queues, the Inbox) should not keep the spare capacity with it.
+	if d := ev.Event.Data; cap(d)-len(d) > len(d)/8 {
+		ev.Event.Data = bytes.Clone(d)
+	}
 	return ev, nil
 }
 
