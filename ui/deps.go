@@ -199,8 +199,14 @@ func ServerRuntime(rt *server.Runtime) Runtime { return serverRuntime{rt} }
 
 type serverRuntime struct{ rt *server.Runtime }
 
-// feedBuffer is the hand-over between the intake's subscription and the window's event hub.
-const feedBuffer = 256
+// feedBuffer is the hand-over between the intake's subscription and the window's event hub;
+// feedLag is how far the window's subscription may fall behind before it is dropped and picks
+// up again from the store (the intake's default, 4,096 events, is ~10 MB the window need not
+// hold: it shows the newest, and pages older ones from the store anyway).
+const (
+	feedBuffer = 256
+	feedLag    = 512
+)
 
 // Subscribe follows the intake from after (its log first, then live), picking up again from
 // its cursor when the window fell behind, until ctx ends or the intake stops.
@@ -208,7 +214,7 @@ func (s serverRuntime) Subscribe(ctx context.Context, after uint64) (<-chan core
 	out := make(chan core.StoredEvent, feedBuffer)
 	go func() {
 		defer close(out)
-		s.rt.Events.Intake.Follow(ctx, "ui", events.SubscribeOptions{After: after}, func(ev core.StoredEvent) error {
+		s.rt.Events.Intake.Follow(ctx, "ui", events.SubscribeOptions{After: after, Buffer: feedLag}, func(ev core.StoredEvent) error {
 			select {
 			case out <- ev:
 				return nil
