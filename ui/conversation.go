@@ -69,6 +69,7 @@ type conversation struct {
 	ctx    core.Context // the context of its latest event: the target of a reply, unchanged
 	last   string
 	lastAt time.Time
+	lastID uint64 // its latest event's id: orders conversations whose latest came in the same second
 	unread int
 	msgs   []chatMsg         // events, ID order, at most chatKeep (more once older ones were loaded)
 	names  map[string]string // user id → display name (for @-mentions)
@@ -225,7 +226,7 @@ func (s *conversationsScreen) add(it *inboxItem, live bool) *conversation {
 		c.names[string(m.SenderID)] = senderName(m)
 	}
 	c.last = senderName(m) + ": " + oneLine(m.Message.PlainText())
-	c.lastAt = eventTime(&ev)
+	c.lastAt, c.lastID = eventTime(&ev), ev.ID
 	cm := chatMsg{ev: &ev, data: m, msg: m.Message, at: c.lastAt}
 	c.msgs = append(c.msgs, cm)
 	s.kept++
@@ -279,6 +280,15 @@ func (s *conversationsScreen) onEvents() {
 	}
 }
 
+// before reports whether c last spoke before d: by time, then (the same second, or a clock
+// that went back) by event id, which grows in arrival order.
+func (c *conversation) before(d *conversation) bool {
+	if !c.lastAt.Equal(d.lastAt) {
+		return c.lastAt.Before(d.lastAt)
+	}
+	return c.lastID < d.lastID
+}
+
 // dropOld keeps the messages in memory under convKeepTotal: the least recently active
 // conversations (not the open one) drop theirs until a quarter of the budget is free again.
 func (s *conversationsScreen) dropOld() {
@@ -291,7 +301,7 @@ func (s *conversationsScreen) dropOld() {
 			byAge = append(byAge, c)
 		}
 	}
-	sort.Slice(byAge, func(i, j int) bool { return byAge[i].lastAt.Before(byAge[j].lastAt) })
+	sort.Slice(byAge, func(i, j int) bool { return byAge[i].before(byAge[j]) })
 	for _, c := range byAge {
 		if s.kept <= convKeepTotal*3/4 {
 			break
@@ -371,10 +381,10 @@ func (s *conversationsScreen) sortList() {
 		s.order = append(s.order, c)
 	}
 	sort.SliceStable(s.order, func(i, j int) bool {
-		if !s.order[i].lastAt.Equal(s.order[j].lastAt) {
-			return s.order[i].lastAt.After(s.order[j].lastAt)
+		if a, b := s.order[i], s.order[j]; a.lastAt.Equal(b.lastAt) && a.lastID == b.lastID {
+			return a.key.target < b.key.target
 		}
-		return s.order[i].key.target < s.order[j].key.target
+		return s.order[j].before(s.order[i])
 	})
 	if len(s.order) > 0 {
 		s.empty.Hide()
