@@ -59,7 +59,10 @@ func create(a fyne.App, deps Deps, configure func(*env)) *env {
 	w, _ := strconv.Atoi(setting(keyWidth))
 	h, _ := strconv.Atoi(setting(keyHeight))
 	if w < 640 || h < 420 {
-		w, h = 1180, 760
+		// The first window is the smallest size every screen is laid out for: it fits a
+		// 1024×640 screen (a larger default was cut off there), and the size the operator
+		// gives it is remembered.
+		w, h = 1024, 640
 	}
 	e.win.Resize(fyne.NewSize(float32(w), float32(h)))
 
