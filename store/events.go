@@ -324,30 +324,7 @@ func objectEnd(b []byte) int {
 	if len(b) == 0 || b[0] != '{' {
 		return 0
 	}
-	depth, inString := 0, false
-	for i := 0; i < len(b); i++ {
-		c := b[i]
-		if inString {
-			switch c {
-			case '\\':
-				i++
-			case '"':
-				inString = false
-			}
-			continue
-		}
-		switch c {
-		case '"':
-			inString = true
-		case '{', '[':
-			depth++
-		case '}', ']':
-			if depth--; depth == 0 {
-				return i + 1
-			}
-		}
-	}
-	return 0
+	return core.JSONValueEnd(b, 0)
 }
 
 // EventFilter selects events for EventsBefore. Empty fields match everything.

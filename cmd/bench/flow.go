@@ -394,21 +394,17 @@ func eachEventData(b []byte, fn func(data []byte)) (next uint64, err error) {
 		return 0, errors.New("the answer is not JSON")
 	}
 	sawNext := false
-	ok := eachMember(b, func(key, v []byte) {
+	ok := core.EachJSONField(b, func(key []byte, _ bool, v []byte) {
 		switch string(key) {
 		case "events":
-			for i := skipWS(v, 1); i < len(v) && v[i] != ']'; {
-				end := jsonValueEnd(v, i)
-				eachMember(v[i:end], func(k, d []byte) {
+			core.EachJSONElement(v, func(_ int, ev []byte) bool {
+				core.EachJSONField(ev, func(k []byte, _ bool, d []byte) {
 					if string(k) == "data" {
 						fn(d)
 					}
 				})
-				i = skipWS(v, end)
-				if i < len(v) && v[i] == ',' {
-					i = skipWS(v, i+1)
-				}
-			}
+				return true
+			})
 		case "next":
 			next, err = strconv.ParseUint(string(v), 10, 64)
 			sawNext = true
@@ -418,73 +414,6 @@ func eachEventData(b []byte, fn func(data []byte)) (next uint64, err error) {
 		return 0, errors.New("the answer is not {\"events\": [...], \"next\": id}")
 	}
 	return next, err
-}
-
-// eachMember calls fn with each member of the valid JSON object b (keys as written); false when
-// b is not an object.
-func eachMember(b []byte, fn func(key, value []byte)) bool {
-	i := skipWS(b, 0)
-	if i >= len(b) || b[i] != '{' {
-		return false
-	}
-	for i = skipWS(b, i+1); i < len(b) && b[i] == '"'; {
-		kend := jsonValueEnd(b, i)
-		key := b[i+1 : kend-1]
-		i = skipWS(b, skipWS(b, kend)+1) // past ':'
-		vend := jsonValueEnd(b, i)
-		fn(key, b[i:vend])
-		i = skipWS(b, vend)
-		if i < len(b) && b[i] == ',' {
-			i = skipWS(b, i+1)
-		}
-	}
-	return true
-}
-
-func skipWS(b []byte, i int) int {
-	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
-		i++
-	}
-	return i
-}
-
-// jsonValueEnd is the index after the valid JSON value starting at b[i].
-func jsonValueEnd(b []byte, i int) int {
-	depth, inString := 0, false
-	for j := i; j < len(b); j++ {
-		c := b[j]
-		if inString {
-			switch c {
-			case '\\':
-				j++
-			case '"':
-				inString = false
-				if depth == 0 {
-					return j + 1
-				}
-			}
-			continue
-		}
-		switch c {
-		case '"':
-			inString = true
-		case '{', '[':
-			depth++
-		case '}', ']':
-			depth--
-			if depth == 0 {
-				return j + 1
-			}
-			if depth < 0 {
-				return j
-			}
-		case ',', ' ', '\t', '\n', '\r', ':':
-			if depth == 0 {
-				return j
-			}
-		}
-	}
-	return len(b)
 }
 
 // roleBot is a OneBot 11 bot on a forward WebSocket. Besides "measure N" it takes "calls D C":
