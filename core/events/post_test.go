@@ -15,6 +15,7 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+	"ucbi-console/internal/testkit"
 
 	"ucbi-console/core"
 	"ucbi-console/internal/testwait"
@@ -299,31 +300,13 @@ func TestPostReplyIsSentOnlyOnceTheCursorIsDurable(t *testing.T) {
 	}
 }
 
-// syncBuffer is a log destination tests can read while the deliverer writes.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // A consumer that redirects is not followed: Go would turn the POST into a body-less GET, and
 // the answer to that GET would acknowledge (and even reply to) an event never received. The
 // redirect is a failed delivery naming where it points, retried, and the cursor stays put.
 func TestPostDelivererDoesNotFollowRedirects(t *testing.T) {
 	for _, code := range []int{http.StatusMovedPermanently, http.StatusFound, http.StatusSeeOther, http.StatusTemporaryRedirect} {
 		t.Run(strconv.Itoa(code), func(t *testing.T) {
-			var logs syncBuffer
+			var logs testkit.LockedBuffer
 			log := NewMemLog()
 			in := startIntake(t, log, IntakeOptions{Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 			var followed, attempts atomic.Int32

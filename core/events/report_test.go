@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"ucbi-console/internal/testkit"
 
 	"github.com/coder/websocket"
 
@@ -420,7 +421,7 @@ func TestReverseLinkTakesLargeRepliesAndRefusesLargeEvents(t *testing.T) {
 // A source with neither a secret nor a token takes events from anyone who can reach the door:
 // accepted, and said once per source, at its first use.
 func TestReportWithoutSecretOrTokenWarnsOncePerSource(t *testing.T) {
-	var logs syncBuffer
+	var logs testkit.LockedBuffer
 	log := NewMemLog()
 	sources := []core.Source{
 		{ID: "open1", Via: testVia, Events: core.LinkHTTPPost},
