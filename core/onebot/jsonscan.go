@@ -19,8 +19,6 @@ func eachElement(b []byte, fn func(i int, value []byte) bool) bool {
 	return core.EachJSONElement(b, fn)
 }
 
-func valueEnd(b []byte, i int) int { return core.JSONValueEnd(b, i) }
-
 // fieldKey is a field's key as a string, its escapes decoded. Small enough to be inlined: a
 // caller that only compares the key (a switch) then converts it on the stack, without an
 // allocation per field.
