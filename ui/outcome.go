@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
@@ -17,14 +18,24 @@ func errorText(err error) string {
 		return ""
 	}
 	e := core.AsError(err)
-	msg := strings.TrimSpace(engineMessage(err))
+	var msg string
+	if ce := (*core.Error)(nil); errors.As(err, &ce) {
+		msg = strings.TrimSpace(engineMessage(err))
+	} else {
+		// Not the engine's: the OS or the network says what went wrong (a path, a timeout,
+		// HTTP 404), which the engine's words for an unknown error ("internal error") would hide.
+		msg = strings.TrimSpace(err.Error())
+	}
 	if e.Code == core.CodeBackendFailed && e.BackendText != "" && !strings.Contains(msg, e.BackendText) {
 		msg += fmt.Sprintf(L(" (retcode %d: %s)"), e.Retcode, e.BackendText)
 	}
 	if msg == "" {
 		return L("Error")
 	}
-	return strings.ToUpper(msg[:1]) + msg[1:]
+	if c := msg[0]; c >= 'a' && c <= 'z' { // a byte, not a rune: only an ASCII letter is raised
+		return string(c-'a'+'A') + msg[1:]
+	}
+	return msg
 }
 
 // engineMessage is an engine error's message in the UI's language, naming the field it is

@@ -109,3 +109,26 @@ func TestTimedOutSendIsOutcomeUnknownEverywhere(t *testing.T) {
 	r.tapDialogButton(L("Cancel"))
 	r.bot.SetDelay(0)
 }
+
+// In Chinese, an engine error is said in Chinese, and an error that is not the engine's (a
+// failed image download, a file that cannot be written) keeps its own words instead of
+// becoming "内部错误"; a first letter is raised only when it is an ASCII letter, never by
+// cutting a Chinese character in half.
+func TestErrorTextInChinese(t *testing.T) {
+	SetLanguage("zh")
+	t.Cleanup(func() { SetLanguage("en") })
+	tests := []struct {
+		err  error
+		want string
+	}{
+		{errors.New("HTTP 404"), "HTTP 404"},
+		{errors.New("open /x: permission denied"), "Open /x: permission denied"},
+		{errors.New("连接超时"), "连接超时"},
+		{core.Errorf(core.CodeInternal, "boom"), "内部错误"},
+	}
+	for _, tc := range tests {
+		if got := errorText(tc.err); got != tc.want {
+			t.Errorf("errorText(%v) = %q, want %q", tc.err, got, tc.want)
+		}
+	}
+}
