@@ -56,7 +56,11 @@ func (c *command) events(args []string) error {
 			return lerr
 		}
 	case errors.Is(err, store.ErrInUse) && *follow:
-		// A running console holds the store: follow it from now on.
+		// A running console holds the store: follow it from now on, where serve said it
+		// listens (the stored setting cannot be read while it holds the file).
+		if addr := servingAddr(c.dataDir); addr != "" {
+			set.Listen = addr
+		}
 	default:
 		return err
 	}

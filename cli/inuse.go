@@ -3,6 +3,9 @@ package cli
 import (
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
 
 	"ucbi-console/store"
 )
@@ -47,4 +50,26 @@ func (c *command) openStore() (*store.DB, error) {
 		return nil, errInUse{dir: c.dataDir, advice: advice}
 	}
 	return db, err
+}
+
+// servingFile holds, while serve runs, the address its endpoint listens on (never its token):
+// a command that cannot open the store serve holds (events --follow) finds the console by it.
+const servingFile = "serving.addr"
+
+// writeServing records where serve listens; the returned func removes the record.
+func writeServing(dataDir, addr string) (remove func()) {
+	path := filepath.Join(dataDir, servingFile)
+	if err := os.WriteFile(path, []byte(addr+"\n"), 0o600); err != nil {
+		return func() {} // only a convenience for events --follow
+	}
+	return func() { os.Remove(path) }
+}
+
+// servingAddr is the address a running serve recorded in dataDir ("" when none).
+func servingAddr(dataDir string) string {
+	b, err := os.ReadFile(filepath.Join(dataDir, servingFile))
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSpace(string(b))
 }

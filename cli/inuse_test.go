@@ -2,6 +2,8 @@ package cli_test
 
 import (
 	"bytes"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -30,6 +32,11 @@ func TestCommandsWhileServeHoldsTheDataDir(t *testing.T) {
 		{[]string{"events"}, "events --follow"},
 		{[]string{"history"}, "the app's History screen"},
 		{[]string{"serve", "--listen", "127.0.0.1:0"}, "another data dir with --data"},
+	}
+	// events --follow cannot read the stored listen address from the held file: serve says
+	// where it listens in the data dir (no token), and takes it away when it stops.
+	if b, err := os.ReadFile(filepath.Join(dir, "serving.addr")); err != nil || strings.TrimSpace(string(b)) != strings.TrimPrefix(child.addr, "http://") {
+		t.Errorf("serving.addr = %q, %v; want serve's address %s", b, err, child.addr)
 	}
 	for _, c := range cases {
 		var out, errs bytes.Buffer

@@ -54,6 +54,7 @@ func (c *command) serve(args []string) error {
 		rt.Close()
 		return err
 	}
+	defer writeServing(env.DataDir, srv.Addr())() // before the line that says serve is up
 	c.printServing(env, srv.Addr(), set, rt)
 
 	sig := make(chan os.Signal, 1)
