@@ -194,6 +194,11 @@ func (db *DB) AppendEvents(evs []*core.StoredEvent) error {
 	return nil
 }
 
+// KeepRecentEvents sets how many of the newest events the store keeps in memory for the
+// consumers that follow the stream (8,192 unless set): a consumer further behind reads the
+// index instead. The desktop app keeps fewer: it follows the newest and pages older ones.
+func (db *DB) KeepRecentEvents(n int) { db.events.keepRecent(n) }
+
 // LastEventID is the ID of the newest durable event (0 when there is none).
 func (db *DB) LastEventID() (uint64, error) {
 	if db.closed.Load() {

@@ -150,6 +150,7 @@ type journal struct {
 	ring     []jrec // newest durable data records: a circle of cfg.recent slots (allocated on first use)
 	ringHead int    // the oldest record's slot
 	ringLen  int    // how many slots hold records
+	ringSize int    // the circle's size: cfg.recent unless keepRecent changed it
 
 	commits    atomic.Uint64 // journal syncs (group commits)
 	commitHook func()        // tests: runs before every sync
@@ -163,7 +164,7 @@ func openJournal(bdb *bolt.DB, dir string, cfg journalConfig) (*journal, error) 
 	if cfg.segmentSize <= 0 {
 		cfg.segmentSize = defaultSegmentSize
 	}
-	j := &journal{cfg: cfg, dir: dir, bolt: bdb,
+	j := &journal{cfg: cfg, dir: dir, bolt: bdb, ringSize: cfg.recent,
 		reqCh: make(chan *journalReq, journalQueue), stop: make(chan struct{}),
 		idxCh: make(chan idxItem, 256), wDone: make(chan struct{}), iDone: make(chan struct{}),
 		idxNotify: make(chan struct{}), hurry: make(chan struct{}, 1)}
@@ -551,7 +552,7 @@ func (j *journal) remember(recs []jrec) {
 			continue
 		}
 		if j.ring == nil {
-			j.ring = make([]jrec, j.cfg.recent)
+			j.ring = make([]jrec, max(j.ringSize, 1))
 		}
 		j.ring[(j.ringHead+j.ringLen)%len(j.ring)] = r
 		if j.ringLen < len(j.ring) {
@@ -560,6 +561,23 @@ func (j *journal) remember(recs []jrec) {
 			j.ringHead = (j.ringHead + 1) % len(j.ring)
 		}
 	}
+}
+
+// keepRecent resizes the in-memory tail to n records (at least 1), keeping the newest.
+func (j *journal) keepRecent(n int) {
+	n = max(n, 1)
+	j.recentMu.Lock()
+	defer j.recentMu.Unlock()
+	j.ringSize = n
+	if j.ring == nil {
+		return
+	}
+	keep := min(n, j.ringLen)
+	ring := make([]jrec, n)
+	for k := range keep {
+		ring[k] = j.ring[(j.ringHead+j.ringLen-keep+k)%len(j.ring)]
+	}
+	j.ring, j.ringHead, j.ringLen = ring, 0, keep
 }
 
 // recentAfter returns up to limit durable data records with seq > after from memory, oldest

@@ -372,41 +372,55 @@ func TestKill9LosesNothingAcknowledged(t *testing.T) {
 }
 
 // The in-memory tail is a circle of fixed size: after it wraps it still answers every seq it
-// holds in order, says "not here" for older ones, and never holds more than its size.
+// holds in order, says "not here" for older ones, and never holds more than its size; resized,
+// it keeps the newest.
 func TestJournalRecentRingWraps(t *testing.T) {
-	j := &journal{cfg: journalConfig{recent: 4}}
-	var seq uint64
-	for _, batch := range []int{3, 1, 5, 2} { // 11 records in uneven batches
-		var recs []jrec
-		for range batch {
-			seq++
-			recs = append(recs, jrec{kind: kindData, seq: seq, payload: []byte{byte(seq)}})
-		}
-		j.remember(recs)
-	}
-	j.durable.Store(seq)
-	if j.ringLen != 4 || len(j.ring) != 4 {
-		t.Fatalf("ring holds %d of %d slots, want 4 of 4", j.ringLen, len(j.ring))
-	}
-	tests := []struct {
+	type query struct {
 		after, limit int
 		want         []uint64
 		ok           bool
-	}{
-		{after: 6, limit: 10, ok: false}, // 7 was overwritten
-		{after: 7, limit: 10, want: []uint64{8, 9, 10, 11}, ok: true},
-		{after: 8, limit: 2, want: []uint64{9, 10}, ok: true},
-		{after: 10, limit: 10, want: []uint64{11}, ok: true},
-		{after: 11, limit: 10, ok: true}, // nothing newer
 	}
-	for _, tt := range tests {
-		recs, ok := j.recentAfter(uint64(tt.after), tt.limit)
-		var got []uint64
-		for _, r := range recs {
-			got = append(got, r.seq)
+	j := &journal{cfg: journalConfig{recent: 4}, ringSize: 4}
+	add := func(seqs ...uint64) {
+		var recs []jrec
+		for _, seq := range seqs {
+			recs = append(recs, jrec{kind: kindData, seq: seq, payload: []byte{byte(seq)}})
 		}
-		if ok != tt.ok || !slices.Equal(got, tt.want) {
-			t.Errorf("recentAfter(%d, %d) = %v, %v; want %v, %v", tt.after, tt.limit, got, ok, tt.want, tt.ok)
+		j.remember(recs)
+		j.durable.Store(seqs[len(seqs)-1])
+	}
+	check := func(queries ...query) {
+		t.Helper()
+		for _, q := range queries {
+			recs, ok := j.recentAfter(uint64(q.after), q.limit)
+			var got []uint64
+			for _, r := range recs {
+				got = append(got, r.seq)
+			}
+			if ok != q.ok || !slices.Equal(got, q.want) {
+				t.Errorf("recentAfter(%d, %d) = %v, %v; want %v, %v", q.after, q.limit, got, ok, q.want, q.ok)
+			}
 		}
 	}
+
+	add(1, 2, 3) // 11 records in uneven batches
+	add(4)
+	add(5, 6, 7, 8, 9)
+	add(10, 11)
+	if j.ringLen != 4 || len(j.ring) != 4 {
+		t.Fatalf("ring holds %d of %d slots, want 4 of 4", j.ringLen, len(j.ring))
+	}
+	check(
+		query{after: 6, limit: 10, ok: false}, // 7 was overwritten
+		query{after: 7, limit: 10, want: []uint64{8, 9, 10, 11}, ok: true},
+		query{after: 8, limit: 2, want: []uint64{9, 10}, ok: true},
+		query{after: 10, limit: 10, want: []uint64{11}, ok: true},
+		query{after: 11, limit: 10, ok: true}, // nothing newer
+	)
+
+	j.keepRecent(2)
+	check(query{after: 8, limit: 10, ok: false}, query{after: 9, limit: 10, want: []uint64{10, 11}, ok: true})
+	j.keepRecent(3)
+	add(12, 13)
+	check(query{after: 9, limit: 10, ok: false}, query{after: 10, limit: 10, want: []uint64{11, 12, 13}, ok: true})
 }
