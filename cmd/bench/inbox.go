@@ -123,8 +123,9 @@ func benchInbox(c config, tmp string) (int, error) {
 
 	// The flood, paced at inboxRate; the app's RSS is read every second meanwhile.
 	var (
-		mu   sync.Mutex
-		peak = before
+		mu      sync.Mutex
+		peak    = before
+		samples []int64 // one a second: whether the growth levels off or goes on with the count
 	)
 	sampling, sampled := make(chan struct{}), make(chan struct{})
 	go func() {
@@ -138,6 +139,7 @@ func benchInbox(c config, tmp string) (int, error) {
 			if r, err := vmRSS(app.Process.Pid); err == nil {
 				mu.Lock()
 				peak = max(peak, r)
+				samples = append(samples, r)
 				mu.Unlock()
 			}
 		}
@@ -200,6 +202,10 @@ func benchInbox(c config, tmp string) (int, error) {
 	fmt.Printf("  of the growth: anonymous memory (Go heap, C) %s, mapped files (bbolt's mmap of the store, fonts) %s  [RssAnon %s → %s, RssFile %s → %s]\n",
 		signedMB(afterParts.anon-beforeParts.anon), signedMB(afterParts.file-beforeParts.file),
 		mbDec(beforeParts.anon), mbDec(afterParts.anon), mbDec(beforeParts.file), mbDec(afterParts.file))
+	if len(samples) >= 8 {
+		q := func(f float64) string { return signedMB(samples[int(f*float64(len(samples)-1))] - before) }
+		fmt.Printf("  growth along the flood, at a quarter / half / three quarters / the end of it: %s / %s / %s / %s\n", q(0.25), q(0.5), q(0.75), q(1))
+	}
 	if probeErr != nil { // an app built before the probe (UCBI_BENCH_APP)
 		fmt.Printf("  UI goroutine delay and list refreshes: not measured (%v)\n", probeErr)
 	} else {
