@@ -84,13 +84,14 @@ type conversationsScreen struct {
 	e   *env
 	hub *eventHub
 
-	convs  map[convKey]*conversation
-	order  []*conversation // newest first
-	open   *conversation
-	cursor uint64
-	ready  bool
-	kept   int  // messages kept in memory, over all conversations
-	stale  bool // the list changed while the screen was hidden: shown redraws it
+	convs   map[convKey]*conversation
+	order   []*conversation // newest first
+	open    *conversation
+	cursor  uint64
+	ready   bool
+	opening *core.StoredEvent // an event to show once the stored conversations are loaded
+	kept    int               // messages kept in memory, over all conversations
+	stale   bool              // the list changed while the screen was hidden: shown redraws it
 
 	list   *widget.List
 	empty  *widget.Label
@@ -187,6 +188,10 @@ func (s *conversationsScreen) load() {
 			}
 			s.onEvents()
 			s.sortList()
+			if ev := s.opening; ev != nil {
+				s.opening = nil
+				s.openEvent(*ev)
+			}
 		}
 	})
 }
@@ -406,6 +411,12 @@ func (s *conversationsScreen) sortList() {
 // openEvent shows the conversation of an event (the Inbox's "Open conversation").
 func (s *conversationsScreen) openEvent(ev core.StoredEvent) {
 	if ev.Event.Context == nil {
+		return
+	}
+	if !s.ready {
+		// The stored conversations are still being read, this event among them: filing it now
+		// would file it twice.
+		s.opening = &ev
 		return
 	}
 	k := convKey{source: ev.Source, target: ev.Event.Context.Target().String()}

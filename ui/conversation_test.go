@@ -320,3 +320,34 @@ func TestOpenChatFollowedLiveKeepsAWindowOfLines(t *testing.T) {
 		}
 	})
 }
+
+// "Open conversation" from the Inbox before the Conversations screen was ever built: the screen
+// reads the stored conversations in the background, and the event opened meanwhile is among
+// them. The chat shows each message once (it showed the opened one twice).
+func TestOpenConversationBeforeTheScreenLoadedShowsEachMessageOnce(t *testing.T) {
+	now := time.Now()
+	feed := newMemEventFeed()
+	stored := feed.Append(
+		msgEvent(testMsg{group: "20002", user: "10002", name: "张三", text: "晚上八点老地方集合", msgID: "1", at: now.Add(-time.Minute)}),
+		msgEvent(testMsg{group: "20002", user: "10003", name: "李四", text: "好", msgID: "2", at: now}),
+	)
+	r := newEventRig(t, rigOptions{screen: "inbox", bot: true, sources: napcatSource()}, feed)
+	r.ui(func() { openConversationOf(r.e, stored[0]) }) // builds the screen and opens, under one lock
+	s := r.e.screen("conversations").(*conversationsScreen)
+	r.waitFor("the chat open", func() bool { return s.ready && s.open != nil && len(s.lines) > 0 })
+	r.wait("conversation.history")
+	r.ui(func() {
+		seen := map[uint64]int{}
+		for _, l := range s.lines {
+			if l.ev != nil {
+				seen[l.ev.ID]++
+			}
+		}
+		if len(seen) != 2 || seen[stored[0].ID] != 1 || seen[stored[1].ID] != 1 {
+			t.Errorf("the chat shows events %v, want each of %d and %d once", seen, stored[0].ID, stored[1].ID)
+		}
+		if s.reply.target == nil || s.reply.target.ev.ID != stored[0].ID {
+			t.Errorf("the reply is not aimed at the opened message")
+		}
+	})
+}
