@@ -492,6 +492,10 @@ func (s *inboxScreen) onEvents() {
 		return
 	}
 	s.cursor = items[len(items)-1].ev.ID
+	if gap && s.atTail && !s.paused && s.atBottom() {
+		s.reload() // more came than the hub keeps: start from the newest again
+		return
+	}
 	var fresh []inboxItem
 	for i := range items {
 		if s.filter.match(&items[i]) {
@@ -499,10 +503,6 @@ func (s *inboxScreen) onEvents() {
 			it.msg = nil // a row needs its texts; the detail decodes the one selected
 			fresh = append(fresh, it)
 		}
-	}
-	if gap && s.atTail && !s.paused && s.atBottom() {
-		s.reload() // more came than the hub keeps: start from the newest again
-		return
 	}
 	if len(fresh) == 0 {
 		s.updateStatus()
@@ -759,7 +759,7 @@ func firstNonEmpty(s ...string) string {
 // eventIDs returns the group and user an event concerns (for the filters).
 func eventIDs(ev *core.StoredEvent) (group, user string) {
 	if c := ev.Event.Context; c != nil {
-		group, user = string(firstID(c.GroupID, c.GroupTID)), string(firstID(c.UserID, c.UserTID))
+		group, user = firstNonEmpty(string(c.GroupID), string(c.GroupTID)), firstNonEmpty(string(c.UserID), string(c.UserTID))
 	}
 	var d struct {
 		GroupID  core.ID `json:"group_id"`
@@ -776,15 +776,6 @@ func eventIDs(ev *core.StoredEvent) (group, user string) {
 		user = string(d.UserID)
 	}
 	return group, user
-}
-
-func firstID(ids ...core.ID) core.ID {
-	for _, id := range ids {
-		if id != "" {
-			return id
-		}
-	}
-	return ""
 }
 
 // eventFrom is the row's "From": sender and chat for messages, user and group for notices,
