@@ -149,7 +149,7 @@ func TestBotsThroughTheHub(t *testing.T) {
 	s.add(fmt.Sprint(resp.Header))
 	go wsBot(ctx, conn, &s, "hello bots", "from the ws bot", done)
 
-	c.linkUp("qq")
+	c.linkedTo("qq", fake)
 	waitFor(t, "the three bots to follow the source's events", func() bool {
 		n := 0
 		for name := range c.rt.Events.Intake.Stats().Consumers {

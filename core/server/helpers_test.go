@@ -14,6 +14,7 @@ import (
 
 	"ucbi-console/core"
 	"ucbi-console/core/endpoint"
+	"ucbi-console/core/onebot/onebottest"
 	"ucbi-console/core/server"
 	"ucbi-console/internal/testkit"
 	"ucbi-console/store"
@@ -150,6 +151,15 @@ func (c *console) linkUp(id string) {
 		up, _, known := c.rt.Events.Intake.Live(id)
 		return known && up
 	})
+}
+
+// linkedTo waits until source id's link is up at both ends: the console counts a link up
+// once its handshake is answered, a moment before the fake has filed the connection among
+// those it pushes to — an event emitted in that moment reaches no one (CI lost one so).
+func (c *console) linkedTo(id string, fake *onebottest.Server) {
+	c.t.Helper()
+	c.linkUp(id)
+	waitFor(c.t, "the fake to push to source "+id+"'s link", func() bool { return fake.EventLinks() > 0 })
 }
 
 // historyHas waits until history has an ok row of action from origin to target.

@@ -53,8 +53,7 @@ func TestEventLinksEndToEnd(t *testing.T) {
 				fake.AddPostURL(c.base+"/report/qq", secret, false)
 			}
 			if tc.events != core.LinkHTTPPost {
-				c.linkUp("qq")
-				waitFor(t, "the fake to have an event link", func() bool { return fake.EventLinks() > 0 })
+				c.linkedTo("qq", fake)
 			}
 			text := fmt.Sprintf("hello over %s #%d", tc.events, i)
 			if err := fake.Emit(fake.GroupMessageEvent(5550001, 7770001, text)); err != nil {

@@ -18,8 +18,7 @@ func TestMetrics(t *testing.T) {
 	defer fake.Close()
 	src := core.Source{ID: "qq", Via: onebot.Via, URL: fake.URL(), Flavor: "napcat", Events: core.LinkWS, WSURL: fake.WSURL()}
 	c := startConsole(t, []core.Source{src}, nil, func(cfg *server.Config) { cfg.Metrics = true })
-	c.linkUp("qq")
-	waitFor(t, "the fake's event link", func() bool { return fake.EventLinks() > 0 })
+	c.linkedTo("qq", fake)
 	if err := fake.Emit(fake.GroupMessageEvent(1, 2, "counted")); err != nil {
 		t.Fatal(err)
 	}

@@ -48,8 +48,7 @@ func TestPostURLReplyAndReload(t *testing.T) {
 	if err := c.rt.ReloadSources(); err != nil {
 		t.Fatal(err)
 	}
-	c.linkUp("late")
-	waitFor(t, "the fake's event link", func() bool { return fake.EventLinks() > 0 })
+	c.linkedTo("late", fake)
 	if err := fake.Emit(fake.GroupMessageEvent(5550003, 7770003, "please answer")); err != nil {
 		t.Fatal(err)
 	}
