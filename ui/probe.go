@@ -19,11 +19,12 @@ import (
 // painting, a long callback, a batch of events — delays it); one probe is in flight at a time,
 // so a stall shows as one long sample, not a queue of them. Every second it appends a line:
 //
-//	t=<unix ms> n=<samples> p50=<µs> p99=<µs> max=<µs> refreshes=<list refreshes> heap=<bytes> samples=<µs,µs,…>
+//	t=<unix ms> n=<samples> p50=<µs> p99=<µs> max=<µs> refreshes=<list refreshes> heap=<bytes> go=<bytes> samples=<µs,µs,…>
 //
 // the figures of that second (refreshes: the Inbox list's redraws for live events, see probeRefresh;
-// heap: the Go heap's live objects), the samples so that a reader can take percentiles over any
-// span of seconds.
+// heap: the Go heap's live objects; go: the memory the Go runtime holds from the OS, so that
+// a reader can tell Go's part of the process's anonymous memory from the C side's), the
+// samples so that a reader can take percentiles over any span of seconds.
 const probeEnv = "UCBI_CONSOLE_UI_PROBE"
 
 const probeEvery = 50 * time.Millisecond
@@ -63,7 +64,8 @@ func runProbe(w interface{ WriteString(string) (int, error) }, do func(func()), 
 	lastRefreshes := probeRefreshes.Load()
 	flush := func() {
 		r := probeRefreshes.Load()
-		_, _ = w.WriteString(probeLine(time.Now(), samples, r-lastRefreshes, heapLive()))
+		heap, held := goMemory()
+		_, _ = w.WriteString(probeLine(time.Now(), samples, r-lastRefreshes, heap, held))
 		lastRefreshes = r
 		samples = samples[:0]
 	}
@@ -95,7 +97,7 @@ func runProbe(w interface{ WriteString(string) (int, error) }, do func(func()), 
 }
 
 // probeLine is one period's line (see probeEnv).
-func probeLine(now time.Time, samples []time.Duration, refreshes int64, heap uint64) string {
+func probeLine(now time.Time, samples []time.Duration, refreshes int64, heap, held uint64) string {
 	sorted := slices.Clone(samples)
 	slices.Sort(sorted)
 	pct := func(p float64) int64 {
@@ -108,16 +110,24 @@ func probeLine(now time.Time, samples []time.Duration, refreshes int64, heap uin
 	for i, s := range samples {
 		us[i] = strconv.FormatInt(s.Microseconds(), 10)
 	}
-	return fmt.Sprintf("t=%d n=%d p50=%d p99=%d max=%d refreshes=%d heap=%d samples=%s\n",
-		now.UnixMilli(), len(samples), pct(0.50), pct(0.99), pct(1), refreshes, heap, strings.Join(us, ","))
+	return fmt.Sprintf("t=%d n=%d p50=%d p99=%d max=%d refreshes=%d heap=%d go=%d samples=%s\n",
+		now.UnixMilli(), len(samples), pct(0.50), pct(0.99), pct(1), refreshes, heap, held, strings.Join(us, ","))
 }
 
-// heapLive is the bytes of live and not yet swept heap objects (cheap: no stop of the world).
-func heapLive() uint64 {
-	s := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
-	metrics.Read(s)
-	if s[0].Value.Kind() != metrics.KindUint64 {
-		return 0
+// goMemory is the bytes of live and not yet swept heap objects, and the bytes the Go runtime
+// holds from the OS (all it mapped less what it gave back), read without a stop of the world.
+func goMemory() (heap, held uint64) {
+	s := []metrics.Sample{
+		{Name: "/memory/classes/heap/objects:bytes"},
+		{Name: "/memory/classes/total:bytes"},
+		{Name: "/memory/classes/heap/released:bytes"},
 	}
-	return s[0].Value.Uint64()
+	metrics.Read(s)
+	v := func(i int) uint64 {
+		if s[i].Value.Kind() != metrics.KindUint64 {
+			return 0
+		}
+		return s[i].Value.Uint64()
+	}
+	return v(0), v(1) - v(2)
 }

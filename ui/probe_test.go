@@ -50,8 +50,8 @@ func TestProbeLineFigures(t *testing.T) {
 	for i := 100; i >= 1; i-- { // out of order: the line sorts a copy
 		samples = append(samples, time.Duration(i)*time.Millisecond)
 	}
-	kv := probeFields(t, probeLine(time.UnixMilli(1234), samples, 7, 99))
-	want := map[string]string{"t": "1234", "n": "100", "p50": "51000", "p99": "100000", "max": "100000", "refreshes": "7", "heap": "99"}
+	kv := probeFields(t, probeLine(time.UnixMilli(1234), samples, 7, 99, 120))
+	want := map[string]string{"t": "1234", "n": "100", "p50": "51000", "p99": "100000", "max": "100000", "refreshes": "7", "heap": "99", "go": "120"}
 	for k, v := range want {
 		if kv[k] != v {
 			t.Errorf("%s = %s, want %s", k, kv[k], v)
@@ -60,7 +60,7 @@ func TestProbeLineFigures(t *testing.T) {
 	if us := strings.Split(kv["samples"], ","); len(us) != 100 || us[0] != "100000" || us[99] != "1000" {
 		t.Errorf("samples in the order taken: %d of them, first %s, last %s", len(us), us[0], us[99])
 	}
-	if kv := probeFields(t, probeLine(time.UnixMilli(1), nil, 0, 0)); kv["n"] != "0" || kv["max"] != "0" || kv["samples"] != "" {
+	if kv := probeFields(t, probeLine(time.UnixMilli(1), nil, 0, 0, 0)); kv["n"] != "0" || kv["max"] != "0" || kv["samples"] != "" {
 		t.Errorf("an empty period: %v", kv)
 	}
 }

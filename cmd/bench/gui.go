@@ -40,18 +40,10 @@ func benchGUI(c config, tmp string) (int, error) {
 			return 0, nil
 		}
 	}
-	root, err := moduleRoot()
+	bin, err := buildApp(tmp)
 	if err != nil {
 		return 0, err
 	}
-	bin := filepath.Join(tmp, "ucbi-console")
-	start := time.Now()
-	build := exec.Command("go", "build", "-tags", "migrated_fynedo", "-o", bin, ".")
-	build.Dir, build.Stdout, build.Stderr = root, os.Stderr, os.Stderr
-	if err := build.Run(); err != nil {
-		return 0, fmt.Errorf("building the app: %w", err)
-	}
-	fmt.Printf("  built the app in %s\n", time.Since(start).Round(100*time.Millisecond))
 
 	display, xvfb, err := startXvfb(tmp)
 	if err != nil {

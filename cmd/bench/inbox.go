@@ -119,7 +119,7 @@ func benchInbox(c config, tmp string) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	beforeParts := rssParts(app.Process.Pid)
+	beforeParts := rssParts(app.Process.Pid, data, probe)
 
 	// The flood, paced at inboxRate; the app's RSS is read every second meanwhile.
 	var (
@@ -161,7 +161,7 @@ func benchInbox(c config, tmp string) (int, error) {
 	pushed := float64(n) / end.Sub(start).Seconds()
 	time.Sleep(guiIdleWait) // the app catches up, its heap settles
 	after, err := vmRSS(app.Process.Pid)
-	afterParts := rssParts(app.Process.Pid)
+	afterParts := rssParts(app.Process.Pid, data, probe)
 	close(sampling)
 	<-sampled
 	if err != nil {
@@ -199,9 +199,14 @@ func benchInbox(c config, tmp string) (int, error) {
 		mbDec(idle), warmup, mbDec(before), signedMB(before-idle), n, mbDec(peak), guiIdleWait, mbDec(after))
 	fmt.Printf("  RSS growth over the %d events %s (target ≤ +%s) %s;  from idle with no event %s\n",
 		n, signedMB(growth), mbDec(targetInboxGrowth), count(growth <= targetInboxGrowth), signedMB(after-idle))
-	fmt.Printf("  of the growth: anonymous memory (Go heap, C) %s, mapped files (bbolt's mmap of the store, fonts) %s  [RssAnon %s → %s, RssFile %s → %s]\n",
-		signedMB(afterParts.anon-beforeParts.anon), signedMB(afterParts.file-beforeParts.file),
-		mbDec(beforeParts.anon), mbDec(afterParts.anon), mbDec(beforeParts.file), mbDec(afterParts.file))
+	part := func(name string, b, a int64) string {
+		return fmt.Sprintf("%s %s (%s → %s)", name, signedMB(a-b), mbDec(b), mbDec(a))
+	}
+	fmt.Printf("  of the growth: %s; %s; %s; %s\n",
+		part("the Go runtime's memory", beforeParts.goHeld, afterParts.goHeld),
+		part("other anonymous memory (C: Mesa, GLFW, textures)", beforeParts.anon-beforeParts.goHeld, afterParts.anon-afterParts.goHeld),
+		part("the store's mapped file (bbolt)", beforeParts.store, afterParts.store),
+		part("other mapped files", beforeParts.otherFiles, afterParts.otherFiles))
 	if len(samples) >= 8 {
 		q := func(f float64) string { return signedMB(samples[int(f*float64(len(samples)-1))] - before) }
 		fmt.Printf("  growth along the flood, at a quarter / half / three quarters / the end of it: %s / %s / %s / %s\n", q(0.25), q(0.5), q(0.75), q(1))
@@ -220,30 +225,64 @@ func benchInbox(c config, tmp string) (int, error) {
 	return misses, nil
 }
 
-// rssSplit is a process's resident memory by kind (bytes).
-type rssSplit struct{ anon, file int64 }
+// rssSplit is a process's resident memory by kind (bytes), from /proc/PID/smaps: anonymous
+// memory (of which goHeld is the Go runtime's, from the app's probe: the rest is the C side —
+// Mesa, GLFW, textures), the store's mapped file (bbolt's mmap), and other mapped files
+// (libraries, fonts, the binary).
+type rssSplit struct{ anon, goHeld, store, otherFiles int64 }
 
-// rssParts reads RssAnon and RssFile (+ RssShmem) from /proc/PID/status (zeros where absent).
-func rssParts(pid int) rssSplit {
+// rssParts reads pid's smaps, counting a mapping's Rss as the store's when its file lies in
+// dataDir; goHeld is the last figure the app's probe file gave (0 without one).
+func rssParts(pid int, dataDir, probe string) rssSplit {
 	var r rssSplit
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/smaps", pid))
 	if err != nil {
 		return r
 	}
+	inStore := false
 	for _, line := range strings.Split(string(b), "\n") {
 		f := strings.Fields(line)
+		if len(f) == 0 {
+			continue
+		}
+		if !strings.HasSuffix(f[0], ":") { // a mapping's header: range perms offset dev inode [path]
+			inStore = len(f) >= 6 && strings.HasPrefix(f[5], dataDir+string(os.PathSeparator))
+			continue
+		}
 		if len(f) < 2 {
 			continue
 		}
 		kb, _ := strconv.ParseInt(f[1], 10, 64)
 		switch f[0] {
-		case "RssAnon:":
-			r.anon = kb << 10
-		case "RssFile:", "RssShmem:":
-			r.file += kb << 10
+		case "Anonymous:":
+			r.anon += kb << 10
+		case "Rss:":
+			if inStore {
+				r.store += kb << 10
+			} else {
+				r.otherFiles += kb << 10 // less the anonymous part, below
+			}
 		}
 	}
+	r.otherFiles -= r.anon
+	r.goHeld = lastProbeGo(probe)
 	return r
+}
+
+// lastProbeGo is the go= figure of the probe file's last line (0 when there is none).
+func lastProbeGo(probe string) int64 {
+	b, err := os.ReadFile(probe)
+	if err != nil {
+		return 0
+	}
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	for _, field := range strings.Fields(lines[len(lines)-1]) {
+		if v, ok := strings.CutPrefix(field, "go="); ok {
+			n, _ := strconv.ParseInt(v, 10, 64)
+			return n
+		}
+	}
+	return 0
 }
 
 // pushEvents has the fake push n events from gen at inboxRate; each(i), when set, is called
@@ -265,7 +304,7 @@ func pushEvents(fake *onebottest.Server, gen *inboxEvents, n int, each func(i in
 	return nil
 }
 
-// buildApp builds the app into tmp (once per bench run: the GUI part may have built it);
+// buildApp builds the app into tmp (once per bench run: the GUI part and the inbox share it);
 // UCBI_BENCH_APP names a binary to launch instead (A/B runs of an old and a new build).
 func buildApp(tmp string) (string, error) {
 	if bin := os.Getenv("UCBI_BENCH_APP"); bin != "" {
