@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/go-gl/glfw/v3.4/glfw"
 )
 
 // errNoDisplay is what the desktop app says, in one line, where it cannot open a window: GLFW
@@ -33,6 +35,18 @@ func checkDisplay() error {
 	}
 	if !x11Answers(d) {
 		return fmt.Errorf("no display found: the X server DISPLAY=%s does not answer (`ucbi-console serve` runs without one)", d)
+	}
+	return nil
+}
+
+// startWindowSystem starts GLFW before Fyne does: Fyne logs a failed start and carries on, then
+// panics with a stack trace when it makes the window. A display that answers can still refuse
+// (no GLX, a client refused: seen once in a bench run of nine launches under Xvfb): say so in one line, with
+// GLFW's reason. Fyne's own start then finds GLFW started. It runs on the main thread, which
+// Fyne's driver locked in its init.
+func startWindowSystem() error {
+	if err := glfw.Init(); err != nil {
+		return fmt.Errorf("the display answered, but the window system could not start on it: %v (`ucbi-console serve` runs without one)", err)
 	}
 	return nil
 }

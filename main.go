@@ -30,6 +30,9 @@ func runGUI(env *cli.Env) error {
 	if err := checkDisplay(); err != nil {
 		return err
 	}
+	if err := startWindowSystem(); err != nil {
+		return err
+	}
 	// The console's event half and bots run while the window is open (core/server, as serve
 	// runs them): every source's event link, deliveries, the bot hub. The app's endpoint gets
 	// their doors, the Inbox their events. /metrics and the POST URLs are read here, once.
