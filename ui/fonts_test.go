@@ -2,10 +2,14 @@ package ui
 
 import (
 	"bytes"
+	"image"
+	"image/color"
 	"os"
 	"strings"
 	"testing"
 
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/test"
 	"github.com/go-text/typesetting/font"
 )
@@ -81,4 +85,44 @@ func TestSystemFontsCoverHanAgreesWithFallback(t *testing.T) {
 	if !hanRenders() {
 		t.Error("the font index says Han text is covered, but Fyne's fallback draws boxes")
 	}
+}
+
+// The faces after the theme's own — Fyne's colour emoji, its symbols, the system CJK font —
+// are found in every text style the app uses. third_party/_fyne patches Fyne to load them
+// when a rune first needs them instead of for every style: this holds either way.
+func TestFallbackFacesInEveryStyle(t *testing.T) {
+	a := test.NewApp()
+	a.Settings().SetTheme(&appTheme{mode: themeLight})
+	han := systemFontsCoverHan()
+	for _, style := range []fyne.TextStyle{{}, {Bold: true}, {Italic: true}, {Monospace: true}, {Underline: true}} {
+		// The emoji: drawn in colour (text is black on the light theme's background).
+		txt := canvas.NewText("😀", color.Black)
+		txt.TextStyle, txt.TextSize = style, 40
+		w := test.NewTempWindow(t, txt)
+		w.Resize(fyne.NewSize(80, 80))
+		if n := colourfulPixels(w.Canvas().Capture()); n < 100 {
+			t.Errorf("style %+v: the emoji has %d colourful pixels: not drawn from the colour emoji font", style, n)
+		}
+		if han {
+			const size = 100
+			if wd := fyne.MeasureText("中文", size, style).Width; wd < 0.93*2*size {
+				t.Errorf("style %+v: Han text measures %.0f for two em-wide glyphs at %d: drawn as boxes", style, wd, size)
+			}
+		}
+	}
+}
+
+// colourfulPixels counts the pixels whose channels differ clearly (not grey, black or white).
+func colourfulPixels(img image.Image) int {
+	n := 0
+	b := img.Bounds()
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		for x := b.Min.X; x < b.Max.X; x++ {
+			r, g, bl, _ := img.At(x, y).RGBA()
+			if max(r, g, bl)-min(r, g, bl) > 0x3000 {
+				n++
+			}
+		}
+	}
+	return n
 }
