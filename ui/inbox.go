@@ -23,11 +23,12 @@ const (
 // inboxItem is one event as the screens use it, worked out once off the UI goroutine (the hub
 // makes them as events arrive): the row's texts and, for a message, its decoded data.
 type inboxItem struct {
-	ev   core.StoredEvent
-	msg  *core.MessageEventData // nil unless a message event
-	from string
-	text string
-	line string // text on one line, clipped: what the row shows
+	ev          core.StoredEvent
+	msg         *core.MessageEventData // nil unless a message event
+	from        string
+	text        string
+	line        string // text on one line, clipped: what the row shows
+	group, user string // what the group and user filters compare (eventIDs)
 }
 
 // rowRunes bounds a row's text: more than any column shows, and the label's truncation shapes
@@ -42,6 +43,9 @@ func newInboxItem(ev core.StoredEvent) inboxItem {
 	} else {
 		it.from, it.text = eventFrom(&ev), eventText(&ev)
 	}
+	// Found here, where items are made off the UI goroutine: a filter then compares strings
+	// instead of decoding each event's data again for each live batch.
+	it.group, it.user = eventIDs(&ev, it.msg)
 	it.line = clipRunes(oneLine(it.text), rowRunes)
 	return it
 }
@@ -81,14 +85,11 @@ func (f eventFilter) match(it *inboxItem) bool {
 	if f.target != "" && (ev.Event.Context == nil || ev.Event.Context.Target().String() != f.target) {
 		return false
 	}
-	if f.group != "" || f.user != "" {
-		g, u := eventIDs(ev)
-		if f.group != "" && g != f.group {
-			return false
-		}
-		if f.user != "" && u != f.user {
-			return false
-		}
+	if f.group != "" && it.group != f.group {
+		return false
+	}
+	if f.user != "" && it.user != f.user {
+		return false
 	}
 	if f.text != "" {
 		t := strings.ToLower(f.text)
@@ -757,7 +758,7 @@ func firstNonEmpty(s ...string) string {
 }
 
 // eventIDs returns the group and user an event concerns (for the filters).
-func eventIDs(ev *core.StoredEvent) (group, user string) {
+func eventIDs(ev *core.StoredEvent, msg *core.MessageEventData) (group, user string) {
 	if c := ev.Event.Context; c != nil {
 		group, user = firstNonEmpty(string(c.GroupID), string(c.GroupTID)), firstNonEmpty(string(c.UserID), string(c.UserTID))
 	}
@@ -766,7 +767,11 @@ func eventIDs(ev *core.StoredEvent) (group, user string) {
 		SenderID core.ID `json:"sender_id"`
 		UserID   core.ID `json:"user_id"`
 	}
-	_ = json.Unmarshal(ev.Event.Data, &d)
+	if msg != nil { // already decoded: a message's data has no user_id
+		d.GroupID, d.SenderID = msg.GroupID, msg.SenderID
+	} else {
+		_ = json.Unmarshal(ev.Event.Data, &d)
+	}
 	if group == "" {
 		group = string(d.GroupID)
 	}

@@ -202,8 +202,8 @@ func TestInboxPagesOlderEventsAndFilters(t *testing.T) {
 			t.Errorf("filtered rows %d, want %d", len(s.rows), want)
 		}
 		for _, it := range s.rows {
-			if g, u := eventIDs(&it.ev); u != "1001" || g != "123" {
-				t.Errorf("row of %s/%s passed the filter", g, u)
+			if g, u := eventIDs(&it.ev, nil); u != "1001" || g != "123" || it.group != g || it.user != u {
+				t.Errorf("row of %s/%s (the item says %s/%s) passed the filter", g, u, it.group, it.user)
 			}
 		}
 	})
@@ -311,4 +311,27 @@ func segTexts(o fyne.CanvasObject) []string {
 	}
 	walk(o)
 	return out
+}
+
+// An item's group and user (what the filters compare) are eventIDs' answer, whether the data
+// was decoded as a message already or not.
+func TestInboxItemIDsAgreeWithEventIDs(t *testing.T) {
+	noContext := msgEvent(testMsg{group: "55", user: "66", text: "x"})
+	noContext.Event.Context = nil
+	for _, tc := range []struct {
+		name        string
+		ev          core.StoredEvent
+		group, user string
+	}{
+		{"group message", msgEvent(testMsg{group: "123", user: "1001", text: "hi"}), "123", "1001"},
+		{"private message", msgEvent(testMsg{user: "1002", text: "hi"}), "", "1002"},
+		{"message without a context", noContext, "55", "66"},
+		{"notice", noticeEvent("napcat", "group_increase"), "7", "42"},
+	} {
+		it := newInboxItem(tc.ev)
+		g, u := eventIDs(&tc.ev, nil)
+		if it.group != tc.group || it.user != tc.user || g != tc.group || u != tc.user {
+			t.Errorf("%s: item %s/%s, eventIDs %s/%s, want %s/%s", tc.name, it.group, it.user, g, u, tc.group, tc.user)
+		}
+	}
 }
