@@ -178,7 +178,7 @@ func (s *conversationsScreen) load() {
 			s.ready = true
 			s.cursor = r.newest
 			for i := range r.items {
-				s.add(&r.items[i], false)
+				s.add(&r.items[i])
 			}
 			for _, c := range s.convs {
 				c.oldest = max(c.oldest, r.oldest) // above r.oldest when add cut its messages
@@ -196,8 +196,8 @@ func (s *conversationsScreen) load() {
 	})
 }
 
-// add files a message event under its conversation; live says it is new (unread counts).
-func (s *conversationsScreen) add(it *inboxItem, live bool) *conversation {
+// add files a message event under its conversation (onEvents counts the unread ones).
+func (s *conversationsScreen) add(it *inboxItem) *conversation {
 	ev := it.ev
 	if it.msg == nil || ev.Event.Context == nil {
 		return nil
@@ -245,9 +245,6 @@ func (s *conversationsScreen) add(it *inboxItem, live bool) *conversation {
 		c.oldest = c.msgs[0].ev.ID
 		s.kept -= cut
 	}
-	if live && !m.Sent && (c != s.open || !composeShown(s.e.win, s.root)) {
-		c.unread++
-	}
 	return c
 }
 
@@ -261,21 +258,32 @@ func (s *conversationsScreen) onEvents() {
 		return
 	}
 	s.cursor = items[len(items)-1].ev.ID
+	// Once a batch, not once an event: whether the screen is on shows which chat is read.
+	shown := composeShown(s.e.win, s.root)
+	watched := s.open
+	if !shown {
+		watched = nil
+	}
 	changed := false
 	var fresh []chatMsg // new lines of the open chat
 	for i := range items {
-		if c := s.add(&items[i], true); c != nil {
-			changed = true
-			if c == s.open {
-				fresh = append(fresh, c.msgs[len(c.msgs)-1])
-			}
+		c := s.add(&items[i])
+		if c == nil {
+			continue
+		}
+		changed = true
+		if !items[i].msg.Sent && c != watched {
+			c.unread++
+		}
+		if c == s.open {
+			fresh = append(fresh, c.msgs[len(c.msgs)-1])
 		}
 	}
 	if !changed {
 		return
 	}
 	s.dropOld()
-	if composeShown(s.e.win, s.root) {
+	if shown {
 		s.sortList()
 	} else {
 		s.stale = true // drawn when shown: a hidden list costs nothing while events pour in
@@ -423,7 +431,7 @@ func (s *conversationsScreen) openEvent(ev core.StoredEvent) {
 	c := s.convs[k]
 	if c == nil {
 		it := newInboxItem(ev)
-		c = s.add(&it, false)
+		c = s.add(&it)
 		s.sortList()
 	}
 	if c != nil {
