@@ -222,8 +222,10 @@ func TestQuietPeerAnsweringPingsStaysUp(t *testing.T) {
 	}
 }
 
-// A peer that stops reading fills its queue; Push closes it rather than wait.
-func TestPushClosesSlowPeer(t *testing.T) {
+// linkToIdlePeer is a client's connection, up, to a peer that accepts and never reads; the
+// test's cleanup closes both.
+func linkToIdlePeer(t *testing.T, opts link.ConnOptions) *link.Conn {
+	t.Helper()
 	accepted := make(chan *websocket.Conn, 1)
 	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ws, err := websocket.Accept(w, r, nil)
@@ -231,17 +233,22 @@ func TestPushClosesSlowPeer(t *testing.T) {
 			accepted <- ws
 		}
 	}))
-	defer ts.Close()
+	t.Cleanup(ts.Close)
 	st := make(states, 16)
-	c, err := link.NewClient(link.ClientConfig{URL: wsURL(ts), Conn: link.ConnOptions{QueueSize: 2}, OnState: st.on})
+	c, err := link.NewClient(link.ClientConfig{URL: wsURL(ts), Conn: opts, OnState: st.on})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer c.Close()
+	t.Cleanup(c.Close)
 	testwait.Recv(t, st, "up")
 	ws := testwait.Recv(t, accepted, "accepted")
-	defer ws.CloseNow()
-	conn := c.Conn()
+	t.Cleanup(func() { ws.CloseNow() })
+	return c.Conn()
+}
+
+// A peer that stops reading fills its queue; Push closes it rather than wait.
+func TestPushClosesSlowPeer(t *testing.T) {
+	conn := linkToIdlePeer(t, link.ConnOptions{QueueSize: 2})
 	frame := []byte(strings.Repeat("x", 1<<20))
 	var perr error
 	for i := 0; i < 10000 && perr == nil; i++ {
@@ -335,24 +342,7 @@ func TestBackoff(t *testing.T) {
 // A peer that stops reading: a frame that cannot be written within WriteTimeout closes the
 // connection, with that reason (the writer's timer, re-armed per frame).
 func TestWriteTimeoutClosesStuckPeer(t *testing.T) {
-	accepted := make(chan *websocket.Conn, 1)
-	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ws, err := websocket.Accept(w, r, nil)
-		if err == nil {
-			accepted <- ws
-		}
-	}))
-	defer ts.Close()
-	st := make(states, 16)
-	c, err := link.NewClient(link.ClientConfig{URL: wsURL(ts), Conn: link.ConnOptions{WriteTimeout: 300 * time.Millisecond}, OnState: st.on})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	testwait.Recv(t, st, "up")
-	ws := testwait.Recv(t, accepted, "accepted")
-	defer ws.CloseNow()
-	conn := c.Conn()
+	conn := linkToIdlePeer(t, link.ConnOptions{WriteTimeout: 300 * time.Millisecond})
 	frame := []byte(strings.Repeat("x", 1<<20))
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
