@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"ucbi-console/core"
@@ -35,19 +36,23 @@ type sourceMonitor struct {
 
 	stopOnce sync.Once
 	stop     chan struct{}
+	stopped  chan struct{} // closed when the ticker's goroutine has returned
+	started  atomic.Bool
 }
 
 func newSourceMonitor(e *env, interval time.Duration) *sourceMonitor {
 	if interval <= 0 {
 		interval = defaultPollInterval
 	}
-	return &sourceMonitor{e: e, interval: interval, states: map[string]sourceState{}, stop: make(chan struct{})}
+	return &sourceMonitor{e: e, interval: interval, states: map[string]sourceState{}, stop: make(chan struct{}), stopped: make(chan struct{})}
 }
 
 // start polls every interval until close.
 func (m *sourceMonitor) start() {
 	m.check()
+	m.started.Store(true)
 	go func() {
+		defer close(m.stopped)
 		t := time.NewTicker(m.interval)
 		defer t.Stop()
 		for {
@@ -61,7 +66,16 @@ func (m *sourceMonitor) start() {
 	}()
 }
 
-func (m *sourceMonitor) close() { m.stopOnce.Do(func() { close(m.stop) }) }
+// close stops the polling and returns once no check can start any more: a check handed to
+// e.do before the stop has started its background work (e.run) by then, so a caller that then
+// waits for that work waits for it too. fyne.Do only queues, so the ticker never waits for
+// the UI goroutine that may be calling close.
+func (m *sourceMonitor) close() {
+	m.stopOnce.Do(func() { close(m.stop) })
+	if m.started.Load() {
+		<-m.stopped
+	}
+}
 
 // state is a source's current state.
 func (m *sourceMonitor) state(id string) sourceState { return m.states[id] }
