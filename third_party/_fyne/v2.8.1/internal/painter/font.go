@@ -12,6 +12,8 @@ import (
 	"github.com/go-text/render"
 	"github.com/go-text/typesetting/di"
 	"github.com/go-text/typesetting/font"
+	ot "github.com/go-text/typesetting/font/opentype"
+	"github.com/go-text/typesetting/font/opentype/tables"
 	"github.com/go-text/typesetting/fontscan"
 	"github.com/go-text/typesetting/language"
 	"github.com/go-text/typesetting/shaping"
@@ -90,12 +92,12 @@ func lookupRuneFont(r rune, family string, aspect font.Aspect) *font.Face {
 }
 
 // UCBI Console's patch (see third_party/_fyne/README.md): the faces after the theme's own —
-// the bundled emoji and symbol fonts, then the system font for the locale — are loaded when
-// a rune first needs them, not for every text style, and a bundled font is parsed once and
-// shared by every style that uses it. Upstream parsed the 4 MB colour emoji font and loaded a
-// system font again for each style (regular, bold, italic, monospace, underlined, ...): ~7.5
-// MB of heap per style, for text that mostly never shows an emoji. The order in which faces
-// are tried is unchanged.
+// the bundled emoji and symbol fonts, then the system font for the locale — are loaded when a
+// rune needs them, not for every text style (a bundled font is known to cover a rune from its
+// cmap alone), and a bundled font is parsed once and shared by every style that uses it.
+// Upstream parsed the 4 MB colour emoji font and loaded a system font again for each style
+// (regular, bold, italic, monospace, underlined, ...): ~7.5 MB of heap per style, for text that
+// mostly never shows an emoji. The order in which faces are tried is unchanged.
 func lookupFaces(theme, fallback fyne.Resource, additional []fyne.Resource, family string, style fyne.TextStyle) (faces *dynamicFontMap) {
 	f1 := loadSharedFont(theme)
 	if theme == fallback {
@@ -113,15 +115,72 @@ func lookupFaces(theme, fallback fyne.Resource, additional []fyne.Resource, fami
 		aspect.Weight = font.WeightBold
 	}
 
-	faces.more = func() []*font.Face {
-		var more []*font.Face
-		for _, added := range additional {
-			more = append(more, loadSharedFont(added))
-		}
-		return append(more, lookupLangFont(family, aspect))
+	for _, added := range additional {
+		faces.later = append(faces.later, laterFace{res: added})
 	}
+	faces.later = append(faces.later, laterFace{aspect: aspect}) // the locale's system font
 
 	return faces
+}
+
+// laterFace is a face a dynamicFontMap loads when a rune needs it: a bundled font (res), once
+// its cmap says it covers the rune, or (res nil) the system font for the locale, whose
+// coverage is known only once loaded.
+type laterFace struct {
+	res    fyne.Resource
+	aspect font.Aspect
+	face   *font.Face // once loaded (nil if loading failed)
+	loaded bool
+}
+
+// covers reports whether l may hold r without loading it.
+func (l *laterFace) covers(r rune) bool {
+	if l.loaded {
+		if l.face == nil {
+			return false
+		}
+		_, ok := l.face.NominalGlyph(r)
+		return ok
+	}
+	if l.res == nil {
+		return true // only loading tells
+	}
+	cmap := sharedCmap(l.res)
+	if cmap == nil {
+		return true
+	}
+	_, ok := cmap.Lookup(r)
+	return ok
+}
+
+// sharedCmaps holds the cmaps of bundled fonts (a few KB each), read without parsing the rest.
+var sharedCmaps async.Map[fyne.Resource, font.Cmap]
+
+// sharedCmap is res's character map, or nil when it cannot be read alone.
+func sharedCmap(res fyne.Resource) font.Cmap {
+	if c, ok := sharedCmaps.Load(res); ok {
+		return c
+	}
+	ld, err := ot.NewLoader(bytes.NewReader(res.Content()))
+	if err != nil {
+		return nil
+	}
+	raw, _ := ld.RawTable(ot.MustNewTag("OS/2"))
+	os2, _, _ := tables.ParseOs2(raw)
+	raw, err = ld.RawTable(ot.MustNewTag("cmap"))
+	if err != nil {
+		return nil
+	}
+	tb, _, err := tables.ParseCmap(raw)
+	if err != nil {
+		return nil
+	}
+	c, _, err := font.ProcessCmap(tb, os2.FontPage())
+	if err != nil {
+		return nil
+	}
+	sharedCmaps.Store(res, c)
+	return c
 }
 
 // sharedFonts holds the faces parsed from bundled resources, shared by every text style.
@@ -213,6 +272,7 @@ func ClearFontCache() {
 	fontCache.Clear()
 	fontCustomCache.Clear()
 	sharedFonts.Clear()
+	sharedCmaps.Clear()
 }
 
 // DrawString draws a string into an image.
@@ -537,9 +597,10 @@ func (n noopLogger) Printf(string, ...any) {}
 type dynamicFontMap struct {
 	faces  []*font.Face
 	family string
-	// more loads the faces to try after faces, the first time a rune is not in them (nil once
-	// loaded; see lookupFaces).
-	more func() []*font.Face
+	// later are the faces tried after faces, in order, each loaded when a rune needs it; added
+	// are the system fonts found for runes none of them has (see lookupFaces).
+	later []laterFace
+	added []*font.Face
 }
 
 func (d *dynamicFontMap) ResolveFace(r rune) *font.Face {
@@ -548,19 +609,27 @@ func (d *dynamicFontMap) ResolveFace(r rune) *font.Face {
 			return f
 		}
 	}
-
-	if d.more != nil {
-		loaded := len(d.faces)
-		for _, f := range d.more() {
-			if f != nil {
-				d.addFace(f)
+	for i := range d.later {
+		l := &d.later[i]
+		if !l.covers(r) {
+			continue
+		}
+		if !l.loaded {
+			l.loaded = true
+			if l.res != nil {
+				l.face = loadSharedFont(l.res)
+			} else {
+				l.face = lookupLangFont(d.family, l.aspect)
+			}
+			if !l.covers(r) {
+				continue
 			}
 		}
-		d.more = nil
-		for _, f := range d.faces[loaded:] {
-			if _, ok := f.NominalGlyph(r); ok {
-				return f
-			}
+		return l.face
+	}
+	for _, f := range d.added {
+		if _, ok := f.NominalGlyph(r); ok {
+			return f
 		}
 	}
 
@@ -574,5 +643,5 @@ func (d *dynamicFontMap) ResolveFace(r rune) *font.Face {
 }
 
 func (d *dynamicFontMap) addFace(f *font.Face) {
-	d.faces = append(d.faces, f)
+	d.added = append(d.added, f)
 }
