@@ -325,7 +325,11 @@ func buildApp(tmp string) (string, error) {
 	if err := build.Run(); err != nil {
 		return "", fmt.Errorf("building the app: %w", err)
 	}
-	fmt.Printf("  built the app in %s\n", time.Since(start).Round(100*time.Millisecond))
+	fyne := "Fyne as released (scripts/dev builds with third_party/_fyne's patched font file)"
+	if w := os.Getenv("GOWORK"); strings.HasSuffix(w, filepath.Join(".build", "go.work")) {
+		fyne = "Fyne with third_party/_fyne's patched font file (scripts/dev's " + w + ")"
+	}
+	fmt.Printf("  built the app in %s; %s\n", time.Since(start).Round(100*time.Millisecond), fyne)
 	return bin, nil
 }
 
